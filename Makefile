@@ -1,0 +1,132 @@
+# torq-apply: one non-recursive Makefile. `make help` lists the targets.
+-include config.mak
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+PKGS    := yaml-0.1 jansson
+OPT     ?= -O2
+
+ifeq ($(SANITIZE),1)
+BUILD   := build/sanitize
+BINDIR  := bin/sanitize
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD   := build/default
+BINDIR  := bin
+SANFLAGS :=
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror \
+	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Iinclude \
+	$(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/src/%.o,$(LIB_SRC)) \
+	    $(BUILD)/gen/manifest_schema.o
+LIB      := $(BUILD)/libtorq.a
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
+
+TORQ_APPLY := $(BINDIR)/torq-apply
+
+.PHONY: all deps check unit cases conformance differential valgrind style \
+	install uninstall clean help
+
+all: $(TORQ_APPLY)
+
+help:
+	@echo "targets: all deps check valgrind style install uninstall clean"
+	@echo "options: SANITIZE=1 (ASan+UBSan build under $(BINDIR)/sanitize), PREFIX=$(PREFIX)"
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen/manifest_schema.c: schema/manifest.schema.json $(BUILD)/tools/embed
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed manifest_schema $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Built for the build machine, so never sanitized.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TORQ_APPLY): $(BUILD)/src/main.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/tool_%.o: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(TOOL_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tool_%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The whole suite: unit tests, JSON-Schema conformance, golden CLI cases and
+# the differential check against python3-jsonschema.
+check: unit conformance cases differential
+	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+conformance: $(BUILD)/tests/jsts
+	@$(VALGRIND) $(BUILD)/tests/jsts $(JSTS_DIR)
+
+cases: $(TORQ_APPLY)
+	@sh tests/run-cases.sh $(TORQ_APPLY) tests/cases
+
+differential: $(BUILD)/tests/schemacheck
+	@sh tests/differential.sh $(BUILD)/tests/schemacheck
+
+# The suite again with every process under valgrind's memcheck.
+valgrind:
+	@$(MAKE) --no-print-directory check \
+		VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
+
+style:
+	@sh tools/style.sh
+
+install: $(TORQ_APPLY)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(TORQ_APPLY) $(DESTDIR)$(PREFIX)/bin/torq-apply
+	install -d $(DESTDIR)$(PREFIX)/share/torq-apply
+	install -m 0644 schema/manifest.schema.json $(DESTDIR)$(PREFIX)/share/torq-apply/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/torq-apply
+	rm -rf $(DESTDIR)$(PREFIX)/share/torq-apply
+
+clean:
+	rm -rf build bin
+
+export VALGRIND
+JSTS_DIR ?= /usr/share/json-schema-test-suite/tests/draft7
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,83 @@
+#ifndef TORQ_DOC_H
+#define TORQ_DOC_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "torq/diag.h"
+
+/*
+ * A loaded document: a jansson tree plus, beside it, where every node came
+ * from (file, line, column), the text of every file read (for diagnostics)
+ * and the values of secrets. The tree itself never holds a secret value:
+ * a secret node holds its reference text ("${secret:env:NAME}") and its
+ * value lives in the secret table, so printing the tree cannot leak it.
+ *
+ * Marks are keyed by node pointer. The table holds a reference to every
+ * node it marks, so an address is never reused while the doc lives.
+ */
+
+struct doc_mark_entry;
+struct doc_source;
+struct doc_secret;
+
+struct doc {
+	json_t *root;			/* owned; NULL until loaded */
+
+	struct doc_mark_entry *marks;	/* open addressing, see doc.c */
+	size_t marks_nr, marks_alloc;
+
+	struct doc_source *sources;
+	size_t sources_nr, sources_alloc;
+
+	struct doc_secret *secrets;
+	size_t secrets_nr, secrets_alloc;
+};
+
+void doc_init(struct doc *doc);
+/* Release everything; secret values are wiped first. Accepts NULL. */
+void doc_release(struct doc *doc);
+
+/*
+ * Remember the text of a file. Returns the doc's own copy of name, which
+ * marks can point to for as long as the doc lives.
+ */
+const char *doc_add_source(struct doc *doc, const char *name,
+			   const char *text, size_t len);
+/* A diag_source_fn over the doc's sources (ctx is the struct doc). */
+const char *doc_source_line(void *ctx, const char *file, unsigned line,
+			    size_t *len);
+
+/* The mark of a node; key NULL for the value itself, or a key's own mark. */
+void doc_set_mark(struct doc *doc, json_t *node, const char *key,
+		  const struct mark *mark);
+/*
+ * The mark of node (key NULL) or of the key in object node. Falls back from
+ * a key to its value, then returns NULL when nothing is known.
+ */
+const struct mark *doc_mark(const struct doc *doc, const json_t *node,
+			    const char *key);
+/* Copy node's marks (its own and its keys') to copy. */
+void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy);
+
+/*
+ * Deep-copy a subtree, copying marks along (an alias expansion or a merge).
+ * Returns a new reference.
+ */
+json_t *doc_deep_copy(struct doc *doc, json_t *node);
+
+/*
+ * Secrets. value is copied (len bytes, may hold NULs); ref is what shows in
+ * the tree. The node is the string node in the tree that stands for it.
+ */
+void doc_set_secret(struct doc *doc, json_t *node, const char *value,
+		    size_t len);
+int doc_is_secret(const struct doc *doc, const json_t *node);
+/* Borrowed; valid until doc_release. NULL when node is not a secret. */
+const char *doc_secret_value(const struct doc *doc, const json_t *node,
+			     size_t *len);
+
+/* The text shown instead of a secret, everywhere. */
+#define SENSITIVE "(sensitive)"
+
+#endif

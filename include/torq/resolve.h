@@ -1,0 +1,81 @@
+#ifndef TORQ_RESOLVE_H
+#define TORQ_RESOLVE_H
+
+#include <stddef.h>
+
+#include "torq/buf.h"
+#include "torq/diag.h"
+#include "torq/doc.h"
+
+/*
+ * Turning a manifest file into its resolved document:
+ *   1. load it and, through `extends:`, its templates (paths relative to
+ *      the file that names them; cycles are errors), and merge each
+ *      template under the file that extends it: maps merge key by key,
+ *      lists of named objects merge by identity (identity.h), anything
+ *      else is replaced; the extending file wins;
+ *   2. substitute references in every string value:
+ *        ${name}             a variable: --var / --var-file, else vars:
+ *        ${env:NAME}         an environment variable
+ *        ${secret:env:NAME}  a secret from the environment
+ *        ${secret:file:PATH} a secret file's contents (one trailing
+ *                            newline dropped), PATH relative to the file
+ *        $${                 a literal "${"
+ *      A plain (unquoted) scalar that is exactly one ${name} or
+ *      ${env:NAME} is re-read as YAML, so `count: ${n}` can be a number.
+ *      A string with a secret reference keeps its reference text in the
+ *      tree; the value goes to the doc's secret table (doc.h).
+ * Every problem is a diagnostic at its place; all are collected.
+ */
+
+struct var {
+	char *name;
+	char *value;
+};
+
+struct varset {
+	struct var *items;
+	size_t nr, alloc;
+};
+
+void varset_init(struct varset *v);
+void varset_release(struct varset *v);
+/* Set name to value, replacing an earlier value. */
+void varset_set(struct varset *v, const char *name, const char *value);
+/* Borrowed; NULL when unset. */
+const char *varset_get(const struct varset *v, const char *name);
+/* "NAME=VALUE" from --var. Returns 0, or -1 with a message in err. */
+int varset_parse(struct varset *v, const char *arg, struct buf *err);
+/*
+ * A --var-file: a YAML mapping of names to strings, numbers or booleans.
+ * Loaded into doc so diagnostics can show its lines.
+ */
+int varset_load_file(struct varset *v, struct doc *doc, const char *path,
+		     struct diag_list *diags);
+/* 1 when name is a valid variable name ([A-Za-z_][A-Za-z0-9_]*). */
+int var_name_ok(const char *name, size_t len);
+
+enum resolve_flags {
+	/*
+	 * A secret that cannot be read (unset variable, missing file) is a
+	 * warning, not an error: `validate` runs where secrets are absent.
+	 */
+	RESOLVE_SECRETS_OPTIONAL = 1 << 0,
+};
+
+/*
+ * Load path with its templates and substitute references. cli (may be
+ * NULL) overrides the manifest's vars:. On success doc->root is the
+ * resolved tree and 0 is returned; on failure -1 (doc->root may still hold
+ * what could be resolved, for more diagnostics).
+ */
+int resolve_manifest(struct doc *doc, const char *path,
+		     const struct varset *cli, unsigned flags,
+		     struct diag_list *diags);
+
+/* Largest secret file read by ${secret:file:...}. */
+#define RESOLVE_MAX_SECRET_FILE (1u << 20)
+/* Deepest extends chain. */
+#define RESOLVE_MAX_EXTENDS 16
+
+#endif

@@ -1,0 +1,146 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "torq/cli.h"
+#include "torq/exitcode.h"
+#include "torq/manifest.h"
+#include "torq/options.h"
+#include "torq/resolve.h"
+#include "torq/banned.h"
+
+struct validate_ctx {
+	struct varset vars;
+	struct doc var_doc;	/* holds --var-file texts for diagnostics */
+	struct diag_list var_diags;
+};
+
+static int opt_var(const struct option *o, const char *arg, void *ctx,
+		   struct buf *err)
+{
+	struct validate_ctx *c = ctx;
+
+	(void)o;
+	return varset_parse(&c->vars, arg, err);
+}
+
+static int opt_var_file(const struct option *o, const char *arg, void *ctx,
+			struct buf *err)
+{
+	struct validate_ctx *c = ctx;
+
+	(void)o;
+	if (varset_load_file(&c->vars, &c->var_doc, arg, &c->var_diags)) {
+		buf_addf(err, "invalid variable file '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static void count(struct buf *out, json_t *root, const char *key,
+		  const char *one, const char *many)
+{
+	size_t n = json_array_size(json_object_get(root, key));
+
+	if (n)
+		buf_addf(out, ", %zu %s", n, n == 1 ? one : many);
+}
+
+/* "valid: workspace 'acme SOC', 3 users, 1 integration" */
+static void summary(json_t *root, struct buf *out)
+{
+	const char *ws = json_string_value(json_object_get(
+		json_object_get(root, "workspace"), "name"));
+	size_t cm = json_array_size(json_object_get(
+		json_object_get(root, "claim_mappings"), "items"));
+
+	buf_addstr(out, "valid");
+	if (ws)
+		buf_addf(out, ": workspace '%s'", ws);
+	else
+		buf_addstr(out, ": no workspace section");
+	count(out, root, "users", "user", "users");
+	if (cm)
+		buf_addf(out, ", %zu claim mapping%s", cm, cm == 1 ? "" : "s");
+	count(out, root, "integrations", "integration", "integrations");
+	count(out, root, "step_runners", "step runner", "step runners");
+	count(out, root, "workflows", "workflow", "workflows");
+}
+
+int cmd_validate(int argc, const char **argv)
+{
+	struct validate_ctx c;
+	int quiet = 0, nargs = 0, i, rc, ret = EXIT_ERROR;
+	struct buf err = BUF_INIT;
+	const struct option opts[] = {
+		OPT_CALLBACK_("var", 0, opt_var, "NAME=VALUE",
+			      "set a variable (repeatable; wins over vars:)"),
+		OPT_CALLBACK_("var-file", 0, opt_var_file, "FILE",
+			      "read variables from a YAML mapping "
+			      "(repeatable)"),
+		OPT_FLAG_("quiet", 'q', &quiet,
+			  "print nothing for valid manifests"),
+		OPT_END_(),
+	};
+
+	varset_init(&c.vars);
+	doc_init(&c.var_doc);
+	diag_list_init(&c.var_diags, DIAG_MAX_ERRORS);
+	rc = parse_options(argc - 1, argv + 1, opts, &c, &nargs, &err);
+	if (rc == OPTIONS_HELP) {
+		buf_reset(&err);
+		options_usage("torq-apply validate MANIFEST... [options]",
+			      "Check manifests: YAML syntax, templates, "
+			      "variables, the schema and the rules the\n"
+			      "schema cannot express. Every problem is "
+			      "reported with file:line:col. Exit 0 when all\n"
+			      "are valid, 1 otherwise. Contacts no API.",
+			      opts, &err);
+		fputs(err.s, stdout);
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (rc) {
+		cli_print_diags(&c.var_diags, &c.var_doc);
+		cli_error("%s", err.s);
+		goto out;
+	}
+	if (!nargs) {
+		cli_error("validate needs a manifest; see 'torq-apply "
+			  "validate --help'");
+		goto out;
+	}
+	ret = EXIT_OK;
+	for (i = 0; i < nargs; i++) {
+		const char *path = argv[1 + i];
+		struct doc doc;
+		struct diag_list diags;
+
+		doc_init(&doc);
+		diag_list_init(&diags, DIAG_MAX_ERRORS);
+		rc = manifest_load(&doc, path, &c.vars,
+				   RESOLVE_SECRETS_OPTIONAL, &diags);
+		cli_print_diags(&diags, &doc);
+		if (rc) {
+			fprintf(stderr, "%s: invalid: %zu error%s", path,
+				diags.errors, diags.errors == 1 ? "" : "s");
+			if (diags.warnings)
+				fprintf(stderr, ", %zu warning%s",
+					diags.warnings,
+					diags.warnings == 1 ? "" : "s");
+			fputc('\n', stderr);
+			ret = EXIT_ERROR;
+		} else if (!quiet) {
+			buf_reset(&err);
+			summary(doc.root, &err);
+			printf("%s: %s\n", path, err.s);
+		}
+		diag_list_release(&diags);
+		doc_release(&doc);
+	}
+out:
+	buf_release(&err);
+	varset_release(&c.vars);
+	doc_release(&c.var_doc);
+	diag_list_release(&c.var_diags);
+	return ret;
+}

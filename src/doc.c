@@ -1,0 +1,300 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "torq/doc.h"
+#include "torq/wrapper.h"
+#include "torq/banned.h"
+
+struct doc_mark_entry {
+	json_t *node;		/* holds a reference; NULL: empty slot */
+	char *key;		/* NULL: the node's own mark */
+	struct mark mark;
+};
+
+struct doc_source {
+	char *name;
+	char *text;
+	size_t len;
+	size_t *line_starts;	/* offsets of each line, built on demand */
+	size_t lines;
+};
+
+struct doc_secret {
+	json_t *node;
+	char *value;
+	size_t len;
+};
+
+void doc_init(struct doc *doc)
+{
+	memset(doc, 0, sizeof(*doc));
+}
+
+void doc_release(struct doc *doc)
+{
+	size_t i;
+
+	if (!doc)
+		return;
+	json_decref(doc->root);
+	for (i = 0; i < doc->marks_alloc; i++) {
+		if (!doc->marks[i].node)
+			continue;
+		json_decref(doc->marks[i].node);
+		free(doc->marks[i].key);
+	}
+	free(doc->marks);
+	for (i = 0; i < doc->sources_nr; i++) {
+		free(doc->sources[i].name);
+		free(doc->sources[i].text);
+		free(doc->sources[i].line_starts);
+	}
+	free(doc->sources);
+	for (i = 0; i < doc->secrets_nr; i++) {
+		secure_zero(doc->secrets[i].value, doc->secrets[i].len);
+		free(doc->secrets[i].value);
+		json_decref(doc->secrets[i].node);
+	}
+	free(doc->secrets);
+	doc_init(doc);
+}
+
+const char *doc_add_source(struct doc *doc, const char *name,
+			   const char *text, size_t len)
+{
+	struct doc_source *s;
+	size_t i;
+
+	for (i = 0; i < doc->sources_nr; i++)
+		if (!strcmp(doc->sources[i].name, name))
+			return doc->sources[i].name;
+	ALLOC_GROW(doc->sources, doc->sources_nr + 1, doc->sources_alloc);
+	s = &doc->sources[doc->sources_nr++];
+	s->name = xstrdup(name);
+	s->text = xmalloc(len + 1);
+	memcpy(s->text, text, len);
+	s->text[len] = '\0';
+	s->len = len;
+	s->line_starts = NULL;
+	s->lines = 0;
+	return s->name;
+}
+
+static void index_lines(struct doc_source *s)
+{
+	size_t i, alloc = 0;
+
+	ALLOC_GROW(s->line_starts, 1, alloc);
+	s->line_starts[s->lines++] = 0;
+	for (i = 0; i < s->len; i++) {
+		if (s->text[i] != '\n')
+			continue;
+		ALLOC_GROW(s->line_starts, s->lines + 1, alloc);
+		s->line_starts[s->lines++] = i + 1;
+	}
+}
+
+const char *doc_source_line(void *ctx, const char *file, unsigned line,
+			    size_t *len)
+{
+	struct doc *doc = ctx;
+	struct doc_source *s = NULL;
+	size_t i, start, end;
+
+	for (i = 0; i < doc->sources_nr; i++)
+		if (!strcmp(doc->sources[i].name, file))
+			s = &doc->sources[i];
+	if (!s || !line)
+		return NULL;
+	if (!s->line_starts)
+		index_lines(s);
+	if (line > s->lines)
+		return NULL;
+	start = s->line_starts[line - 1];
+	end = line < s->lines ? s->line_starts[line] - 1 : s->len;
+	if (end > start && s->text[end - 1] == '\r')
+		end--;
+	*len = end - start;
+	return s->text + start;
+}
+
+static size_t hash_entry(const json_t *node, const char *key)
+{
+	uint64_t h = (uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ULL;
+
+	if (key)
+		for (; *key; key++)
+			h = (h ^ (unsigned char)*key) * 0x100000001b3ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static struct doc_mark_entry *find_slot(struct doc_mark_entry *tab,
+					size_t alloc, const json_t *node,
+					const char *key)
+{
+	size_t i = hash_entry(node, key) & (alloc - 1);
+
+	for (;; i = (i + 1) & (alloc - 1)) {
+		struct doc_mark_entry *e = &tab[i];
+
+		if (!e->node)
+			return e;
+		if (e->node == node && (e->key == key ||
+		    (e->key && key && !strcmp(e->key, key))))
+			return e;
+	}
+}
+
+static void grow_marks(struct doc *doc)
+{
+	struct doc_mark_entry *old = doc->marks;
+	size_t old_alloc = doc->marks_alloc, i;
+
+	doc->marks_alloc = old_alloc ? old_alloc * 2 : 256;
+	doc->marks = xcalloc(doc->marks_alloc, sizeof(*doc->marks));
+	for (i = 0; i < old_alloc; i++) {
+		if (old[i].node)
+			*find_slot(doc->marks, doc->marks_alloc, old[i].node,
+				   old[i].key) = old[i];
+	}
+	free(old);
+}
+
+void doc_set_mark(struct doc *doc, json_t *node, const char *key,
+		  const struct mark *mark)
+{
+	struct doc_mark_entry *e;
+
+	if (!node || !mark)
+		return;
+	if ((doc->marks_nr + 1) * 4 > doc->marks_alloc * 3)
+		grow_marks(doc);
+	e = find_slot(doc->marks, doc->marks_alloc, node, key);
+	if (!e->node) {
+		e->node = json_incref(node);
+		e->key = key ? xstrdup(key) : NULL;
+		doc->marks_nr++;
+	}
+	e->mark = *mark;
+}
+
+const struct mark *doc_mark(const struct doc *doc, const json_t *node,
+			    const char *key)
+{
+	struct doc_mark_entry *e;
+
+	if (!doc || !node || !doc->marks_alloc)
+		return NULL;
+	e = find_slot(doc->marks, doc->marks_alloc, node, key);
+	if (e->node)
+		return &e->mark;
+	if (key)
+		return doc_mark(doc, json_object_get(node, key), NULL);
+	return NULL;
+}
+
+void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy)
+{
+	const struct mark *m;
+	const char *key;
+	json_t *v;
+
+	if (!doc->marks_alloc)
+		return;
+	m = doc_mark(doc, node, NULL);
+	if (m) {
+		struct mark tmp = *m;
+
+		doc_set_mark(doc, copy, NULL, &tmp);
+	}
+	if (!json_is_object(node))
+		return;
+	json_object_foreach((json_t *)node, key, v) {
+		struct doc_mark_entry *e;
+
+		e = find_slot(doc->marks, doc->marks_alloc, node, key);
+		if (e->node) {
+			struct mark tmp = e->mark;
+
+			doc_set_mark(doc, copy, key, &tmp);
+		}
+	}
+}
+
+json_t *doc_deep_copy(struct doc *doc, json_t *node)
+{
+	json_t *copy, *v;
+	const char *key;
+	size_t i;
+
+	if (json_is_object(node)) {
+		copy = json_object();
+		json_object_foreach(node, key, v)
+			json_object_set_new(copy, key, doc_deep_copy(doc, v));
+	} else if (json_is_array(node)) {
+		copy = json_array();
+		json_array_foreach(node, i, v)
+			json_array_append_new(copy, doc_deep_copy(doc, v));
+	} else {
+		copy = json_copy(node);
+	}
+	if (!copy)
+		abort();
+	doc_copy_marks(doc, node, copy);
+	if (doc_is_secret(doc, node)) {
+		size_t len = 0;
+		const char *val = doc_secret_value(doc, node, &len);
+
+		doc_set_secret(doc, copy, val, len);
+	}
+	return copy;
+}
+
+static struct doc_secret *find_secret(const struct doc *doc,
+				      const json_t *node)
+{
+	size_t i;
+
+	for (i = 0; i < doc->secrets_nr; i++)
+		if (doc->secrets[i].node == node)
+			return &doc->secrets[i];
+	return NULL;
+}
+
+void doc_set_secret(struct doc *doc, json_t *node, const char *value,
+		    size_t len)
+{
+	struct doc_secret *s = find_secret(doc, node);
+
+	if (!s) {
+		ALLOC_GROW(doc->secrets, doc->secrets_nr + 1,
+			   doc->secrets_alloc);
+		s = &doc->secrets[doc->secrets_nr++];
+		s->node = json_incref(node);
+	} else {
+		secure_zero(s->value, s->len);
+		free(s->value);
+	}
+	s->value = xmalloc(len + 1);
+	memcpy(s->value, value, len);
+	s->value[len] = '\0';
+	s->len = len;
+}
+
+int doc_is_secret(const struct doc *doc, const json_t *node)
+{
+	return find_secret(doc, node) != NULL;
+}
+
+const char *doc_secret_value(const struct doc *doc, const json_t *node,
+			     size_t *len)
+{
+	struct doc_secret *s = find_secret(doc, node);
+
+	if (!s)
+		return NULL;
+	if (len)
+		*len = s->len;
+	return s->value;
+}

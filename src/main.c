@@ -1,0 +1,70 @@
+/*
+ * torq-apply: a declarative onboarding engine for Torq workspaces. This
+ * file holds the command table and nothing else (git.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "torq/cli.h"
+#include "torq/exitcode.h"
+#include "torq/suggest.h"
+#include "torq/wrapper.h"
+#include "torq/banned.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, const char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "validate", cmd_validate,
+	  "check manifests and report every problem with file:line:col" },
+	{ "version", cmd_version, "print the version" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: torq-apply COMMAND [ARGS]\n\n"
+		"A declarative onboarding engine for Torq workspaces.\n\n"
+		"commands:\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s  %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "\n'torq-apply COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char **args = (const char **)argv + 1;
+	const char *names[ARRAY_SIZE(commands)];
+	const char *hint;
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_ERROR;
+	}
+	if (!strcmp(args[0], "--help") || !strcmp(args[0], "-h") ||
+	    !strcmp(args[0], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(args[0], "--version"))
+		return cmd_version(argc - 1, args);
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		names[i] = commands[i].name;
+		if (!strcmp(args[0], commands[i].name))
+			return commands[i].fn(argc - 1, args);
+	}
+	hint = suggest(args[0], names, ARRAY_SIZE(commands));
+	if (hint)
+		cli_error("'%s' is not a command; did you mean '%s'?",
+			  args[0], hint);
+	else
+		cli_error("'%s' is not a command; see 'torq-apply --help'",
+			  args[0]);
+	return EXIT_ERROR;
+}
