@@ -88,9 +88,14 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIB)
 $(TOOL_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tool_%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# The whole suite: unit tests, JSON-Schema conformance, golden CLI cases and
-# the differential check against python3-jsonschema.
-check: unit conformance cases differential
+# The emulator (src/sim/) brings its own rules, and the test targets it
+# adds to SIM_CHECK.
+SIM_CHECK :=
+-include src/sim/sim.mk
+
+# The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
+# the differential check against python3-jsonschema, and the emulator's.
+check: unit conformance cases differential $(SIM_CHECK)
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)

@@ -22,9 +22,9 @@ const char *const check_preset_roles[] = {
 static const struct mark *mark_of(const struct doc *doc, json_t *obj,
 				  const char *key)
 {
-	json_t *v = key ? json_object_get(obj, key) : NULL;
-
-	return doc_mark(doc, v ? v : obj, NULL);
+	if (key && json_object_get(obj, key))
+		return doc_value_mark(doc, obj, key, 0);
+	return doc_mark(doc, obj, NULL);
 }
 
 static void item_path(struct buf *path, const char *list, size_t i,

@@ -90,10 +90,11 @@ int cmd_validate(int argc, const char **argv)
 		buf_reset(&err);
 		options_usage("torq-apply validate MANIFEST... [options]",
 			      "Check manifests: YAML syntax, templates, "
-			      "variables, the schema and the rules the\n"
-			      "schema cannot express. Every problem is "
-			      "reported with file:line:col. Exit 0 when all\n"
-			      "are valid, 1 otherwise. Contacts no API.",
+			      "variables, the schema, and the rules\n"
+			      "the schema cannot express. Every problem is "
+			      "reported at its file:line:col.\n"
+			      "Exit 0 when all are valid, 1 otherwise. "
+			      "Contacts no API.",
 			      opts, &err);
 		fputs(err.s, stdout);
 		ret = EXIT_OK;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "torq/doc.h"
+#include "torq/buf.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
@@ -166,7 +167,7 @@ void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 {
 	struct doc_mark_entry *e;
 
-	if (!node || !mark)
+	if (!node || !mark || (!key && doc_shared_node(node)))
 		return;
 	if ((doc->marks_nr + 1) * 4 > doc->marks_alloc * 3)
 		grow_marks(doc);
@@ -179,6 +180,54 @@ void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 	e->mark = *mark;
 }
 
+int doc_shared_node(const json_t *node)
+{
+	return json_is_boolean(node) || json_is_null(node);
+}
+
+/* The table key of a slot: "\001key" in an object, "\002index" in an array. */
+static void slot_key(struct buf *out, const char *key, size_t index)
+{
+	if (key)
+		buf_addf(out, "\001%s", key);
+	else
+		buf_addf(out, "\002%zu", index);
+}
+
+void doc_set_value_mark(struct doc *doc, json_t *parent, const char *key,
+			size_t index, const struct mark *mark)
+{
+	struct buf k = BUF_INIT;
+
+	slot_key(&k, key, index);
+	doc_set_mark(doc, parent, k.s, mark);
+	buf_release(&k);
+}
+
+const struct mark *doc_value_mark(const struct doc *doc,
+				  const json_t *parent, const char *key,
+				  size_t index)
+{
+	const json_t *v = key ? json_object_get(parent, key) :
+			  json_array_get(parent, index);
+	const struct mark *m = NULL;
+	struct buf k = BUF_INIT;
+	struct doc_mark_entry *e;
+
+	if (!v)
+		return NULL;
+	if (!doc_shared_node(v))
+		return doc_mark(doc, v, NULL);
+	if (!doc || !doc->marks_alloc)
+		return NULL;
+	slot_key(&k, key, index);
+	e = find_slot(doc->marks, doc->marks_alloc, parent, k.s);
+	if (e->node)
+		m = &e->mark;
+	buf_release(&k);
+	return m;
+}
+
 const struct mark *doc_mark(const struct doc *doc, const json_t *node,
 			    const char *key)
 {
@@ -186,12 +235,31 @@ const struct mark *doc_mark(const struct doc *doc, const json_t *node,
 
 	if (!doc || !node || !doc->marks_alloc)
 		return NULL;
+	if (!key && doc_shared_node(node))
+		return NULL;
 	e = find_slot(doc->marks, doc->marks_alloc, node, key);
 	if (e->node)
 		return &e->mark;
 	if (key)
-		return doc_mark(doc, json_object_get(node, key), NULL);
+		return doc_value_mark(doc, node, key, 0);
 	return NULL;
+}
+
+static void copy_slot_mark(struct doc *doc, const json_t *node,
+			   const char *key, size_t index, json_t *copy)
+{
+	const json_t *v = key ? json_object_get(node, key) :
+			  json_array_get(node, index);
+	const struct mark *m;
+	struct mark tmp;
+
+	if (!doc_shared_node(v))
+		return;
+	m = doc_value_mark(doc, node, key, index);
+	if (!m)
+		return;
+	tmp = *m;
+	doc_set_value_mark(doc, copy, key, index, &tmp);
 }
 
 void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy)
@@ -208,6 +276,13 @@ void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy)
 
 		doc_set_mark(doc, copy, NULL, &tmp);
 	}
+	if (json_is_array(node)) {
+		size_t i;
+
+		for (i = 0; i < json_array_size(node); i++)
+			copy_slot_mark(doc, node, NULL, i, copy);
+		return;
+	}
 	if (!json_is_object(node))
 		return;
 	json_object_foreach((json_t *)node, key, v) {
@@ -219,6 +294,7 @@ void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy)
 
 			doc_set_mark(doc, copy, key, &tmp);
 		}
+		copy_slot_mark(doc, node, key, 0, copy);
 	}
 }
 

@@ -234,6 +234,9 @@ static void attach(struct loader *l, json_t *node, size_t size,
 	top = &l->stack[l->depth - 1];
 	top->size += size;
 	if (json_is_array(top->node)) {
+		if (doc_shared_node(node))
+			doc_set_value_mark(l->doc, top->node, NULL,
+					   json_array_size(top->node), m);
 		json_array_append_new(top->node, node);
 		return;
 	}
@@ -274,6 +277,8 @@ static void attach(struct loader *l, json_t *node, size_t size,
 		return;
 	}
 	if (!json_object_get(top->node, top->key)) {
+		if (doc_shared_node(node))
+			doc_set_value_mark(l->doc, top->node, top->key, 0, m);
 		json_object_set_new(top->node, top->key, node);
 		doc_set_mark(l->doc, top->node, top->key, &top->key_mark);
 	} else {
@@ -449,7 +454,29 @@ bad:
 	return 0;
 }
 
-static void parser_error(struct loader *l, yaml_parser_t *p)
+/*
+ * Inside { } or [ ], YAML ends a plain scalar at '{', '}', ',', '[' or ']',
+ * so an unquoted ${name} there is a syntax error. Say so when it looks
+ * like that is what happened.
+ */
+static int flow_reference(yaml_parser_t *p, const char *text, size_t len)
+{
+	size_t i, start = p->problem_mark.index, end;
+
+	if (!p->context || !strstr(p->context, "flow"))
+		return 0;
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	for (end = start; end < len && text[end] != '\n'; end++)
+		;
+	for (i = start; i + 1 < end; i++)
+		if (text[i] == '$' && text[i + 1] == '{')
+			return 1;
+	return 0;
+}
+
+static void parser_error(struct loader *l, yaml_parser_t *p,
+			 const char *text, size_t len)
 {
 	struct mark m = mark_of(l, p->problem_mark, 0);
 	struct buf msg = BUF_INIT;
@@ -462,6 +489,9 @@ static void parser_error(struct loader *l, yaml_parser_t *p)
 			buf_addf(&msg, " (line %zu)",
 				 p->context_mark.line + 1);
 	}
+	if (flow_reference(p, text, len))
+		buf_addstr(&msg, "; inside { } or [ ] quote values that hold "
+			   "${...}, e.g. \"${client}-soc\"");
 	fail(l, &m, "%s", msg.s);
 	buf_release(&msg);
 }
@@ -498,7 +528,7 @@ int load_buffer(struct doc *doc, const char *name, const char *text,
 				     len);
 	while (!done && !l.stop) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			parser_error(&l, &parser);
+			parser_error(&l, &parser, text, len);
 			break;
 		}
 		switch (ev.type) {

@@ -228,6 +228,12 @@ static json_t *merge(struct doc *doc, json_t *base, json_t *over,
 					    merge(doc, b, v, path) :
 					    doc_deep_copy(doc, v));
 			buf_setlen(path, len);
+			if (doc_shared_node(v) &&
+			    (km = doc_value_mark(doc, over, key, 0))) {
+				struct mark tmp = *km;
+
+				doc_set_value_mark(doc, res, key, 0, &tmp);
+			}
 			km = doc_mark(doc, over, key);
 			if (km) {
 				struct mark tmp = *km;
@@ -576,6 +582,23 @@ out:
 	return res;
 }
 
+/* Put repl (stolen) in old's slot of parent, keeping old's mark. */
+static void replace(struct subst *s, json_t *parent, const char *key,
+		    size_t index, json_t *old, json_t *repl)
+{
+	const struct mark *m = doc_mark(s->doc, old, NULL);
+	struct mark tmp;
+
+	if (m && doc_shared_node(repl)) {
+		tmp = *m;
+		doc_set_value_mark(s->doc, parent, key, index, &tmp);
+	}
+	if (key)
+		json_object_set_new(parent, key, repl);
+	else
+		json_array_set_new(parent, index, repl);
+}
+
 static void subst_walk(struct subst *s, json_t *node)
 {
 	const char *key;
@@ -588,7 +611,7 @@ static void subst_walk(struct subst *s, json_t *node)
 			if (json_is_string(v)) {
 				repl = subst_string(s, v);
 				if (repl)
-					json_object_set_new(node, key, repl);
+					replace(s, node, key, 0, v, repl);
 			} else {
 				subst_walk(s, v);
 			}
@@ -600,7 +623,7 @@ static void subst_walk(struct subst *s, json_t *node)
 			if (json_is_string(v)) {
 				repl = subst_string(s, v);
 				if (repl)
-					json_array_set_new(node, i, repl);
+					replace(s, node, NULL, i, v, repl);
 			} else {
 				subst_walk(s, v);
 			}
@@ -652,7 +675,7 @@ int resolve_manifest(struct doc *doc, const char *path,
 			json_t *repl = subst_string(&s, v);
 
 			if (repl)
-				json_object_set_new(root, key, repl);
+				replace(&s, root, key, 0, v, repl);
 		} else {
 			subst_walk(&s, v);
 		}

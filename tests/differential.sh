@@ -9,6 +9,8 @@ if ! $py -c 'import jsonschema' 2>/dev/null; then
 	exit 1
 fi
 abs=$(cd "$(dirname "$tool")" && pwd)/$(basename "$tool")
+jobs=$(mktemp)
+trap 'rm -f "$jobs"' EXIT
 {
 	for m in manifests/examples/*.yaml; do
 		printf '%s\n' "$m"
@@ -24,7 +26,7 @@ abs=$(cd "$(dirname "$tool")" && pwd)/$(basename "$tool")
 		vars=""
 		while [ $# -gt 0 ]; do
 			case $1 in
-			--var) vars="$vars	$2"; shift ;;
+			--var) vars="$vars	${2:-}"; [ $# -gt 1 ] && shift ;;
 			--var=*) vars="$vars	${1#--var=}" ;;
 			-*) ;;
 			*) files="$files $1" ;;
@@ -35,4 +37,6 @@ abs=$(cd "$(dirname "$tool")" && pwd)/$(basename "$tool")
 			[ -f "$d/$f" ] && printf '%s%s\n' "$d/$f" "$vars"
 		done
 	done
-} | $py tests/differential.py "$abs" schema/manifest.schema.json
+} >"$jobs"
+echo "differential: $(wc -l <"$jobs") manifests to judge"
+$py tests/differential.py "$abs" schema/manifest.schema.json <"$jobs"

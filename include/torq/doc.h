@@ -57,6 +57,24 @@ void doc_set_mark(struct doc *doc, json_t *node, const char *key,
  */
 const struct mark *doc_mark(const struct doc *doc, const json_t *node,
 			    const char *key);
+/*
+ * jansson shares one node for every true, every false and every null, so
+ * their pointer cannot tell two of them apart. Their marks are kept per
+ * slot instead: the value at key in object parent, or (key NULL) at index
+ * in array parent. doc_mark() returns NULL for those shared nodes.
+ */
+void doc_set_value_mark(struct doc *doc, json_t *parent, const char *key,
+			size_t index, const struct mark *mark);
+/*
+ * The mark of the value in a slot of parent, whatever its type: the
+ * node's own mark, or the slot's for true, false and null.
+ */
+const struct mark *doc_value_mark(const struct doc *doc,
+				  const json_t *parent, const char *key,
+				  size_t index);
+/* 1 for the nodes jansson shares (true, false, null). */
+int doc_shared_node(const json_t *node);
+
 /* Copy node's marks (its own and its keys') to copy. */
 void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy);
 
