@@ -39,12 +39,12 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 TORQ_APPLY := $(BINDIR)/torq-apply
 
 .PHONY: all deps check unit cases conformance differential valgrind style \
-	install uninstall clean help
+	bench install uninstall clean help
 
 all: $(TORQ_APPLY)
 
 help:
-	@echo "targets: all deps check valgrind style install uninstall clean"
+	@echo "targets: all deps check valgrind style bench install uninstall clean"
 	@echo "options: SANITIZE=1 (ASan+UBSan build under $(BINDIR)/sanitize), PREFIX=$(PREFIX)"
 
 deps:
@@ -117,6 +117,9 @@ valgrind:
 
 style:
 	@sh tools/style.sh
+
+# Measurements, never part of check. So far: the emulator's throughput.
+bench: simbench
 
 install: $(TORQ_APPLY)
 	install -d $(DESTDIR)$(PREFIX)/bin

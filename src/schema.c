@@ -50,7 +50,20 @@ enum {
 	V_TYPE,		/* failed on its own "type"; nothing else ran */
 };
 
+/*
+ * What one schema_validate call shares across its branches: the $ref
+ * depth guard, once tripped, ends the whole run, so a schema that
+ * recurses through anyOf cannot take exponential time.
+ */
+struct vrun {
+	int aborted;
+	struct mark mark;		/* where the guard tripped */
+	int has_mark;
+	struct buf path;
+};
+
 struct vctx {
+	struct vrun *run;
 	const struct schema *s;
 	const struct doc *doc;
 	struct diag_list *diags;	/* NULL: count, stop at the first */
@@ -250,7 +263,7 @@ static void fail(struct vctx *c, const struct mark *m, const char *fmt, ...)
 /* A run without diagnostics stops at its first failure. */
 static int stop(const struct vctx *c)
 {
-	return !c->diags && c->errors;
+	return (!c->diags && c->errors) || c->run->aborted;
 }
 
 /* ---- equality --------------------------------------------------------- */
@@ -510,6 +523,33 @@ static int class_atom(const char **p, unsigned long *cp, char *cls,
 }
 
 /*
+ * regcomp sees bytes in the C locale, where torq-apply runs (it never calls
+ * setlocale), but ECMA matches characters. What can match a non-ASCII
+ * character ('.', [^...], \S, \D, \W) therefore spells out one UTF-8
+ * sequence; positive classes hold ASCII only. In a multibyte locale
+ * regcomp counts characters itself and the plain forms are right.
+ */
+#define ERE_HIGH_BYTES	"\x80-\xff"
+#define ERE_MULTIBYTE	"[\xc2-\xdf][\x80-\xbf]|" \
+			"[\xe0-\xef][\x80-\xbf][\x80-\xbf]|" \
+			"[\xf0-\xf4][\x80-\xbf][\x80-\xbf][\x80-\xbf]"
+
+static int bytes_locale(void)
+{
+	return MB_CUR_MAX == 1;
+}
+
+/* Any character but the ASCII members (bracket text without '^' or ']'). */
+static void add_negated(struct buf *out, const char *members)
+{
+	if (bytes_locale())
+		buf_addf(out, "([^%s" ERE_HIGH_BYTES "]|" ERE_MULTIBYTE ")",
+			 members);
+	else
+		buf_addf(out, "[^%s]", members);
+}
+
+/*
  * Translate the ECMA class at *p (just after '[') to a POSIX bracket
  * expression. POSIX has no escapes inside brackets, so ']' must come
  * first, '-' last, '^' anywhere but first and '[' where it cannot start
@@ -519,7 +559,7 @@ static int translate_class(const char **p, struct buf *out, struct buf *why)
 {
 	struct buf gen = BUF_INIT;
 	const char *s = *p;
-	int neg = 0, rb = 0, dash = 0, caret = 0, lb = 0, r, ret = -1;
+	int neg = 0, rb = 0, dash = 0, caret = 0, lb = 0, wide, r, ret = -1;
 	char cls = 0, negcls = 0;
 	int negcls_nr = 0, items = 0;
 	unsigned long a, z;
@@ -581,8 +621,8 @@ static int translate_class(const char **p, struct buf *out, struct buf *why)
 	}
 	s++;
 	if (!items && neg) {
-		/* [^] is any character; POSIX '.' matches newlines too. */
-		buf_addch(out, '.');
+		/* [^] is any character, newlines too. */
+		add_negated(out, "");
 		ret = 0;
 		goto out;
 	}
@@ -597,18 +637,24 @@ static int translate_class(const char **p, struct buf *out, struct buf *why)
 				 "is not supported", negcls);
 			goto out;
 		}
-		buf_addstr(out, neg ? "[" : "[^");
-		buf_addstr(out, class_text(negcls));
-		buf_addch(out, ']');
+		if (neg)
+			buf_addf(out, "[%s]", class_text(negcls));
+		else
+			add_negated(out, class_text(negcls));
 		ret = 0;
 		goto out;
 	}
+	wide = neg && bytes_locale();
+	if (wide)
+		buf_addch(out, '(');
 	buf_addch(out, '[');
 	if (neg)
 		buf_addch(out, '^');
 	start = out->len;
 	if (rb)
 		buf_addch(out, ']');
+	if (wide)
+		buf_addstr(out, ERE_HIGH_BYTES);
 	buf_add(out, gen.s, gen.len);
 	if (caret && !neg && out->len == start) {
 		/* A leading '^' would negate: something else goes first. */
@@ -632,6 +678,8 @@ static int translate_class(const char **p, struct buf *out, struct buf *why)
 	if (dash)
 		buf_addch(out, '-');
 	buf_addch(out, ']');
+	if (wide)
+		buf_addstr(out, "|" ERE_MULTIBYTE ")");
 	ret = 0;
 out:
 	*p = s;
@@ -707,10 +755,11 @@ static int ecma_to_ere(const char *src, struct buf *out, struct buf *why)
 		switch (ch) {
 		case '\\':
 			p++;
+			if (class_negated(*p))
+				add_negated(out, class_text(*p));
+			else if (class_text(*p))
+				buf_addf(out, "[%s]", class_text(*p));
 			if (class_text(*p)) {
-				buf_addstr(out, class_negated(*p) ? "[^" : "[");
-				buf_addstr(out, class_text(*p));
-				buf_addch(out, ']');
 				p++;
 				break;
 			}
@@ -739,7 +788,7 @@ static int ecma_to_ere(const char *src, struct buf *out, struct buf *why)
 				return -1;
 			break;
 		case '.':
-			buf_addstr(out, "[^\n\r]");
+			add_negated(out, "\n\r");
 			p++;
 			break;
 		case '(':
@@ -2001,12 +2050,29 @@ static void check_logic(struct vctx *c, const json_t *schema,
 	}
 }
 
+/* Trip the $ref depth guard: the run ends, and says where. */
+static void abort_run(struct vctx *c, const json_t *v)
+{
+	const struct mark *m = mark_of(c, v);
+
+	c->errors++;
+	c->run->aborted = 1;
+	c->run->has_mark = m != NULL;
+	if (m)
+		c->run->mark = *m;
+	buf_add(&c->run->path, c->path->s, c->path->len);
+}
+
 static int validate(struct vctx *c, const json_t *schema, const json_t *v)
 {
 	size_t before = c->errors;
 	const json_t *target;
 	int st;
 
+	if (c->run->aborted) {
+		c->errors++;
+		return V_FAIL;
+	}
 	if (json_is_true(schema))
 		return V_OK;
 	if (json_is_false(schema)) {
@@ -2017,9 +2083,7 @@ static int validate(struct vctx *c, const json_t *schema, const json_t *v)
 		/* draft-07: a $ref makes its sibling keywords ignored. */
 		target = ref_target(c->s, schema);
 		if (!target || c->ref_depth >= REF_DEPTH_MAX) {
-			fail(c, mark_of(c, v), "cannot check this value: the "
-			     "schema nests $ref more than %d deep",
-			     REF_DEPTH_MAX);
+			abort_run(c, v);
 			return V_FAIL;
 		}
 		c->ref_depth++;
@@ -2046,18 +2110,37 @@ static int validate(struct vctx *c, const json_t *schema, const json_t *v)
 	return c->errors > before ? V_FAIL : V_OK;
 }
 
+/*
+ * Diagnostics go to a list of our own first: when the depth guard trips,
+ * what was found on the way is dropped (branches cut short would explain
+ * nothing) and the guard's one message is reported instead.
+ */
 int schema_validate(const struct schema *s, const json_t *instance,
 		    const struct doc *doc, struct diag_list *diags)
 {
 	struct buf path = BUF_INIT;
+	struct diag_list found;
+	struct vrun run;
 	struct vctx c;
 
+	diag_list_init(&found, 0);
+	memset(&run, 0, sizeof(run));
+	buf_init(&run.path);
 	memset(&c, 0, sizeof(c));
+	c.run = &run;
 	c.s = s;
 	c.doc = doc;
-	c.diags = diags;
+	c.diags = diags ? &found : NULL;
 	c.path = &path;
 	validate(&c, s->root, instance);
+	if (diags && run.aborted)
+		diag_add(diags, DIAG_ERROR, run.has_mark ? &run.mark : NULL,
+			 run.path.s, "cannot check this value: the schema "
+			 "nests $ref more than %d deep", REF_DEPTH_MAX);
+	else if (diags)
+		diag_list_move(diags, &found);
+	diag_list_release(&found);
+	buf_release(&run.path);
 	buf_release(&path);
 	return c.errors ? -1 : 0;
 }

@@ -143,14 +143,17 @@ static void test_check_is_defensive_about_types(void **state)
 	assert_int_equal(check(f, "- a\n"), 0);
 }
 
+/* Every test gets a fresh fixture. */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_check_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_workflow_origins, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_roles_warn_with_suggestion, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_options_that_do_not_apply, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_is_defensive_about_types, setup, teardown),
+		T(test_check_duplicates),
+		T(test_check_workflow_origins),
+		T(test_check_roles_warn_with_suggestion),
+		T(test_check_options_that_do_not_apply),
+		T(test_check_is_defensive_about_types),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

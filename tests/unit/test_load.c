@@ -229,19 +229,22 @@ static void test_load_file_reports_missing_file(void **state)
 	assert_string_equal(f->diags.items[0].mark.file, "/nonexistent/m.yaml");
 }
 
+/* Every test gets a fresh fixture. */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_load_scalars_follow_yaml_1_2_core, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_marks_values_and_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_marks_of_shared_values_are_per_slot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_alias_is_an_independent_copy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_duplicate_key_has_note_at_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_refuses_bad_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_billion_laughs_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_deep_nesting_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_tags_and_empty_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_file_reports_missing_file, setup, teardown),
+		T(test_load_scalars_follow_yaml_1_2_core),
+		T(test_load_marks_values_and_keys),
+		T(test_load_marks_of_shared_values_are_per_slot),
+		T(test_load_alias_is_an_independent_copy),
+		T(test_load_duplicate_key_has_note_at_first),
+		T(test_load_refuses_bad_input),
+		T(test_load_billion_laughs_is_refused),
+		T(test_load_deep_nesting_is_refused),
+		T(test_load_tags_and_empty_input),
+		T(test_load_file_reports_missing_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

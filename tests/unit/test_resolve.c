@@ -271,17 +271,20 @@ static void test_resolve_varset_parse_and_file(void **state)
 	buf_release(&path);
 }
 
+/* Every test gets a fresh fixture. */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_resolve_variables_cli_beats_vars, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_undefined_variable_suggests, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_env_and_secrets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_missing_secret_warns_only_when_optional, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_extends_merges_by_identity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_extends_marks_point_into_the_template, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_extends_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_varset_parse_and_file, setup, teardown),
+		T(test_resolve_variables_cli_beats_vars),
+		T(test_resolve_undefined_variable_suggests),
+		T(test_resolve_env_and_secrets),
+		T(test_resolve_missing_secret_warns_only_when_optional),
+		T(test_resolve_extends_merges_by_identity),
+		T(test_resolve_extends_marks_point_into_the_template),
+		T(test_resolve_extends_errors),
+		T(test_resolve_varset_parse_and_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

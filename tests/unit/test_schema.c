@@ -475,6 +475,14 @@ static void test_schema_pattern_translation(void **state)
 	assert_true(matches(fx, "^a+?b*?$", "aab"));
 	assert_true(matches(fx, "^a{x}$", "a{x}"));
 	assert_true(matches(fx, "^a{2}$", "aa"));
+	/* Characters, not bytes, whatever can match a non-ASCII one. */
+	assert_true(matches(fx, "^.$", "\\u00e9"));
+	assert_true(matches(fx, "^.$", "\\ud83d\\ude00"));
+	assert_false(matches(fx, "^.$", "ab"));
+	assert_true(matches(fx, "^[^a]\\S\\D\\W$", "\\u00e9\\u20ac\\u00e9\\u00e9"));
+	assert_false(matches(fx, "^[^a]{2}$", "\\u00e9"));
+	assert_true(matches(fx, "^[^\\s]$", "\\u00e9"));
+	assert_true(matches(fx, "^a[^]b$", "a\\u00e9b"));
 	assert_true(matches(fx, "^a[^]b$", "a\\nb"));
 	assert_false(matches(fx, "^a[^]b$", "ab"));
 }
@@ -1020,6 +1028,20 @@ static void test_schema_ref_recursion_guard(void **state)
 	load(fx, "1");
 	assert_int_equal(schema_validate(fx->schema, fx->doc.root, NULL,
 					 NULL), -1);
+	/*
+	 * Branching recursion would take 3^64 steps: the first trip ends
+	 * the run, and only the guard speaks, where it tripped.
+	 */
+	compile(fx, "{\"properties\": {\"a\": {\"anyOf\": [{\"$ref\": "
+		"\"#/properties/a\"}, {\"not\": {\"$ref\": "
+		"\"#/properties/a\"}}, {\"allOf\": [{\"$ref\": "
+		"\"#/properties/a\"}]}]}}, \"required\": [\"b\"]}");
+	load(fx, "{\"a\": 1}");
+	mark(fx, "a", NULL, 2, 4);
+	assert_int_equal(recheck(fx), -1);
+	assert_int_equal(fx->diags.nr, 1);
+	expect(fx, 0, "cannot check this value: the schema nests $ref more "
+	       "than 64 deep", "a", 2, 4);
 	/* A recursive schema over a deep value: fine up to the guard. */
 	compile(fx, "{\"properties\": {\"c\": {\"$ref\": \"#\"}}, "
 		"\"required\": [\"v\"]}");
