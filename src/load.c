@@ -195,16 +195,22 @@ static void fail(struct loader *l, const struct mark *m, const char *fmt,
 	l->failed = 1;
 }
 
+static struct anchor *find_anchor(struct loader *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->anchors_nr; i++)
+		if (!strcmp(l->anchors[i].name, name))
+			return &l->anchors[i];
+	return NULL;
+}
+
 static void add_anchor(struct loader *l, const char *name, json_t *node,
 		       size_t size)
 {
-	struct anchor *a = NULL;
-	size_t i;
-
 	/* A later anchor of the same name replaces the earlier one (YAML). */
-	for (i = 0; i < l->anchors_nr; i++)
-		if (!strcmp(l->anchors[i].name, name))
-			a = &l->anchors[i];
+	struct anchor *a = find_anchor(l, name);
+
 	if (!a) {
 		ALLOC_GROW(l->anchors, l->anchors_nr + 1, l->anchors_alloc);
 		a = &l->anchors[l->anchors_nr++];
@@ -358,12 +364,8 @@ static void on_alias(struct loader *l, yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	struct mark m = mark_of(l, ev->start_mark, 0);
-	struct anchor *a = NULL;
-	size_t i;
+	struct anchor *a = find_anchor(l, name);
 
-	for (i = 0; i < l->anchors_nr; i++)
-		if (!strcmp(l->anchors[i].name, name))
-			a = &l->anchors[i];
 	if (!a) {
 		fail(l, &m, "unknown alias '*%s'", name);
 		attach(l, json_null(), 1, &m, 1);

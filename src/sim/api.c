@@ -305,6 +305,12 @@ void sim_copy_field(json_t *out, const json_t *in, const char *key)
 		json_object_set_new(out, key, json_deep_copy(v));
 }
 
+void sim_copy_fields(json_t *out, const json_t *in, const char *const *keys)
+{
+	for (; *keys; keys++)
+		sim_copy_field(out, in, *keys);
+}
+
 /*
  * Page tokens: base64url of "<offset>:<fingerprint>", the fingerprint
  * naming the route and its filter so a token only works on its own list.

@@ -21,13 +21,9 @@ static json_t *integration_json(json_t *in)
 	json_t *out = json_object();
 	char fp[65];
 
-	sim_copy_field(out, in, "id");
-	sim_copy_field(out, in, "name");
-	sim_copy_field(out, in, "display_name");
-	sim_copy_field(out, in, "type_id");
-	sim_copy_field(out, in, "created_at");
-	sim_copy_field(out, in, "created_by");
-	sim_copy_field(out, in, "last_used_at");
+	sim_copy_fields(out, in, (const char *const[]){ "id", "name",
+		"display_name", "type_id", "created_at", "created_by",
+		"last_used_at", NULL });
 	if (!strcmp(sim_get(in, "type_id"), "webhook")) {
 		struct buf url = BUF_INIT;
 
@@ -147,13 +143,9 @@ static json_t *runner_json(json_t *r)
 {
 	json_t *out = json_object();
 
-	sim_copy_field(out, r, "id");
-	sim_copy_field(out, r, "name");
-	sim_copy_field(out, r, "display_name");
-	sim_copy_field(out, r, "platform");
-	sim_copy_field(out, r, "kubernetes_options");
-	sim_copy_field(out, r, "created_time");
-	sim_copy_field(out, r, "last_seen_time");
+	sim_copy_fields(out, r, (const char *const[]){ "id", "name",
+		"display_name", "platform", "kubernetes_options",
+		"created_time", "last_seen_time", NULL });
 	return sim_prune(out);
 }
 
@@ -257,10 +249,8 @@ static json_t *workflow_json(json_t *wf)
 	json_t *out = json_object(), *tags = json_array(), *t;
 	size_t i;
 
-	sim_copy_field(out, wf, "id");
-	sim_copy_field(out, wf, "name");
-	sim_copy_field(out, wf, "created_at");
-	sim_copy_field(out, wf, "updated_at");
+	sim_copy_fields(out, wf, (const char *const[]){ "id", "name",
+		"created_at", "updated_at", NULL });
 	json_array_foreach(json_object_get(wf, "tags"), i, t)
 		json_array_append_new(tags, json_pack("{s:O}", "name", t));
 	json_object_set_new(out, "tags", tags);

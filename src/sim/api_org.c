@@ -12,9 +12,8 @@ static json_t *workspace_json(json_t *ws)
 {
 	json_t *out = json_object(), *m = sim_workspace_metrics(ws);
 
-	sim_copy_field(out, ws, "id");
-	sim_copy_field(out, ws, "name");
-	sim_copy_field(out, ws, "created_at");
+	sim_copy_fields(out, ws, (const char *const[]){ "id", "name",
+		"created_at", NULL });
 	json_object_update(out, m);
 	json_decref(m);
 	return sim_prune(out);
@@ -77,13 +76,9 @@ static json_t *user_json(json_t *user)
 {
 	json_t *out = json_object();
 
-	sim_copy_field(out, user, "id");
-	sim_copy_field(out, user, "email");
-	sim_copy_field(out, user, "role_id");
-	sim_copy_field(out, user, "status");
-	sim_copy_field(out, user, "sso_provision");
-	sim_copy_field(out, user, "created_time");
-	sim_copy_field(out, user, "last_login_time");
+	sim_copy_fields(out, user, (const char *const[]){ "id", "email",
+		"role_id", "status", "sso_provision", "created_time",
+		"last_login_time", NULL });
 	return sim_prune(out);
 }
 
@@ -220,10 +215,8 @@ static json_t *mapping_json(struct sim_call *c, json_t *cm, size_t index)
 {
 	json_t *out = json_object();
 
-	sim_copy_field(out, cm, "id");
-	sim_copy_field(out, cm, "claim_name");
-	sim_copy_field(out, cm, "claim_value");
-	sim_copy_field(out, cm, "role_id");
+	sim_copy_fields(out, cm, (const char *const[]){ "id", "claim_name",
+		"claim_value", "role_id", NULL });
 	sim_prune(out);
 	if (c->api->cfg->quirks & SIM_QUIRK_INT64_STRINGS) {
 		struct buf rank = BUF_INIT;

@@ -150,5 +150,7 @@ json_t *sim_prune(json_t *obj);
 
 /* Set key of out to a copy of the same field of in, when present. */
 void sim_copy_field(json_t *out, const json_t *in, const char *key);
+/* The same for each key of the NULL-terminated list keys. */
+void sim_copy_fields(json_t *out, const json_t *in, const char *const *keys);
 
 #endif
