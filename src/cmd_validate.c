@@ -46,9 +46,10 @@ static void count(struct buf *out, json_t *root, const char *key,
 }
 
 /* "valid: workspace 'acme SOC', 3 users, 1 integration" */
-static void summary(json_t *root, struct buf *out)
+static void summary(const struct doc *doc, struct buf *out)
 {
-	const char *ws = json_string_value(json_object_get(
+	json_t *root = doc->root;
+	const char *ws = doc_display(doc, json_object_get(
 		json_object_get(root, "workspace"), "name"));
 	size_t cm = json_array_size(json_object_get(
 		json_object_get(root, "claim_mappings"), "items"));
@@ -132,7 +133,7 @@ int cmd_validate(int argc, const char **argv)
 			ret = EXIT_ERROR;
 		} else if (!quiet) {
 			buf_reset(&err);
-			summary(doc.root, &err);
+			summary(&doc, &err);
 			printf("%s: %s\n", path, err.s);
 		}
 		diag_list_release(&diags);

@@ -374,3 +374,12 @@ const char *doc_secret_value(const struct doc *doc, const json_t *node,
 		*len = s->len;
 	return s->value;
 }
+
+const char *doc_display(const struct doc *doc, const json_t *node)
+{
+	if (!json_is_string(node))
+		return NULL;
+	if (doc_is_secret(doc, node))
+		return SENSITIVE;
+	return json_string_value(node);
+}

@@ -98,4 +98,10 @@ const char *doc_secret_value(const struct doc *doc, const json_t *node,
 /* The text shown instead of a secret, everywhere. */
 #define SENSITIVE "(sensitive)"
 
+/*
+ * The text to show for a string node: SENSITIVE for a secret, the string
+ * otherwise, NULL when node is not a string. Borrowed.
+ */
+const char *doc_display(const struct doc *doc, const json_t *node);
+
 #endif

@@ -218,6 +218,20 @@ static void test_load_tags_and_empty_input(void **state)
 	assert_true(json_is_null(f->root));
 }
 
+static void test_load_refuses_oversized_input(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = LOAD_MAX_BYTES + 1;
+	char *big = test_malloc(len);
+
+	memset(big, '#', len);
+	assert_int_equal(load_buffer(&f->doc, "big.yaml", big, len, &f->root,
+				     &f->diags), -1);
+	assert_string_equal(f->diags.items[0].message,
+			    "file is larger than 16 MiB");
+	test_free(big);
+}
+
 static void test_load_file_reports_missing_file(void **state)
 {
 	struct fixture *f = *state;
@@ -244,6 +258,7 @@ int main(void)
 		T(test_load_billion_laughs_is_refused),
 		T(test_load_deep_nesting_is_refused),
 		T(test_load_tags_and_empty_input),
+		T(test_load_refuses_oversized_input),
 		T(test_load_file_reports_missing_file),
 	};
 
