@@ -170,7 +170,7 @@ static const char *type_article(const char *type)
 	if (!strcmp(type, "array"))
 		return "a list";
 	if (!strcmp(type, "object"))
-		return "an object";
+		return "a mapping";
 	if (!strcmp(type, "integer"))
 		return "an integer";
 	if (!strcmp(type, "null"))
@@ -191,7 +191,7 @@ static void add_got(struct buf *b, const json_t *v)
 		add_quoted(b, v);
 		break;
 	case JSON_OBJECT:
-		buf_addstr(b, "an object");
+		buf_addstr(b, "a mapping");
 		break;
 	case JSON_ARRAY:
 		buf_addstr(b, "a list");
@@ -726,8 +726,9 @@ static void add_literal(struct buf *out, unsigned long cp)
 /*
  * Translate an ECMA-262 pattern to a POSIX extended one. Quantifiers
  * lose their lazy '?' (it cannot change whether a search matches), '.'
- * stops at line ends as in ECMA, and what POSIX cannot say is refused
- * with the reason in why.
+ * stops at line ends as in ECMA, '\d' '\w' '\s' are ASCII as in ECMA
+ * (ECMA's '\s' also has Unicode spaces: not here), and what POSIX cannot
+ * say is refused with the reason in why.
  */
 static int ecma_to_ere(const char *src, struct buf *out, struct buf *why)
 {
@@ -755,11 +756,11 @@ static int ecma_to_ere(const char *src, struct buf *out, struct buf *why)
 		switch (ch) {
 		case '\\':
 			p++;
-			if (class_negated(*p))
-				add_negated(out, class_text(*p));
-			else if (class_text(*p))
-				buf_addf(out, "[%s]", class_text(*p));
 			if (class_text(*p)) {
+				if (class_negated(*p))
+					add_negated(out, class_text(*p));
+				else
+					buf_addf(out, "[%s]", class_text(*p));
 				p++;
 				break;
 			}
@@ -1004,7 +1005,9 @@ static int resolve_ref(json_t *root, const char *ref, json_t **out,
 		if (json_is_object(node)) {
 			node = json_object_get(node, tok.s);
 		} else if (json_is_array(node)) {
-			if ((tok.len > 1 && tok.s[0] == '0') ||
+			/* Digits only, no leading zero (RFC 6901). */
+			if (tok.s[0] < '0' || tok.s[0] > '9' ||
+			    (tok.len > 1 && tok.s[0] == '0') ||
 			    parse_long(tok.s, 0, LONG_MAX, &idx))
 				node = NULL;
 			else
@@ -1734,6 +1737,40 @@ static void check_counts(struct vctx *c, const json_t *schema,
 		     noun, d == 1 ? "" : "s", tail);
 }
 
+/*
+ * 1 when o has a key that will be reported as unknown with "did you mean
+ * 'name'?": then "missing required key 'name'" would only repeat it.
+ * The unknown key still fails the object, so the verdict is the same.
+ */
+static int misspelt_as(const json_t *schema, const json_t *o,
+		       const char *name)
+{
+	const json_t *props = json_object_get(schema, "properties");
+	const char **cands;
+	const char *key, *prop, *hint;
+	json_t *ignored;
+	size_t n = 0;
+	int found = 0;
+
+	if (!json_is_false(json_object_get(schema, "additionalProperties")) ||
+	    json_object_get(schema, "patternProperties"))
+		return 0;
+	cands = xcalloc(json_object_size(props) + 1, sizeof(*cands));
+	json_object_foreach((json_t *)props, prop, ignored)
+		cands[n++] = prop;
+	json_object_foreach((json_t *)o, key, ignored) {
+		if (json_object_get(props, key))
+			continue;
+		hint = suggest(key, cands, n);
+		if (hint && !strcmp(hint, name)) {
+			found = 1;
+			break;
+		}
+	}
+	free(cands);
+	return found;
+}
+
 static void check_object(struct vctx *c, const json_t *schema,
 			 const json_t *o)
 {
@@ -1743,7 +1780,7 @@ static void check_object(struct vctx *c, const json_t *schema,
 	for (i = 0; i < json_array_size(req); i++) {
 		const char *name = json_string_value(json_array_get(req, i));
 
-		if (!json_object_get(o, name))
+		if (!json_object_get(o, name) && !misspelt_as(schema, o, name))
 			fail(c, mark_of(c, o), "missing required key '%s'",
 			     name);
 	}
@@ -2132,7 +2169,10 @@ int schema_validate(const struct schema *s, const json_t *instance,
 	c.doc = doc;
 	c.diags = diags ? &found : NULL;
 	c.path = &path;
-	validate(&c, s->root, instance);
+	if (instance)
+		validate(&c, s->root, instance);
+	else
+		fail(&c, NULL, "there is no document to check");
 	if (diags && run.aborted)
 		diag_add(diags, DIAG_ERROR, run.has_mark ? &run.mark : NULL,
 			 run.path.s, "cannot check this value: the schema "

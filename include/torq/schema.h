@@ -17,8 +17,8 @@ struct schema;
 
 /*
  * Compile a schema from JSON text. Returns 0, or -1 with a message in err
- * (bad JSON, a $ref that does not resolve, a pattern that does not
- * compile).
+ * (bad JSON, a keyword value of the wrong shape, a $ref that does not
+ * resolve or only leads back to itself, a pattern that does not compile).
  */
 int schema_new(struct schema **out, const char *text, size_t len,
 	       struct buf *err);
@@ -27,9 +27,10 @@ int schema_new_json(struct schema **out, json_t *root, struct buf *err);
 void schema_free(struct schema *s);
 
 /*
- * Validate instance. doc (may be NULL) gives the marks for diagnostics;
- * diags (may be NULL) receives one DIAG_ERROR per failure. Returns 0 when
- * valid, -1 when not.
+ * Validate instance (not NULL). doc (may be NULL) gives the marks for
+ * diagnostics; diags (may be NULL) receives one DIAG_ERROR per failure.
+ * Returns 0 when valid, -1 when not. A schema that makes $ref nest more
+ * than 64 deep ends the run with one diagnostic where that happened.
  */
 int schema_validate(const struct schema *s, const json_t *instance,
 		    const struct doc *doc, struct diag_list *diags);

@@ -206,17 +206,43 @@ static void test_schema_type_message(void **state)
 
 	compile(fx, "{\"type\": \"object\"}");
 	assert_int_equal(check(fx, "[1]"), -1);
-	expect_only(fx, "expected an object, got a list", "");
+	expect_only(fx, "expected a mapping, got a list", "");
 	assert_int_equal(check(fx, "null"), -1);
-	expect_only(fx, "expected an object, got null", "");
+	expect_only(fx, "expected a mapping, got null", "");
 	assert_int_equal(check(fx, "true"), -1);
-	expect_only(fx, "expected an object, got a boolean", "");
+	expect_only(fx, "expected a mapping, got a boolean", "");
 	compile(fx, "{\"type\": \"array\"}");
 	assert_int_equal(check(fx, "{}"), -1);
-	expect_only(fx, "expected a list, got an object", "");
+	expect_only(fx, "expected a list, got a mapping", "");
 	compile(fx, "{\"type\": \"null\"}");
 	assert_int_equal(check(fx, "0"), -1);
 	expect_only(fx, "expected null, got a number", "");
+}
+
+/*
+ * jansson shares one node for every true, false and null: their marks are
+ * per slot (doc_set_value_mark), and messages must find them there.
+ */
+static void test_schema_marks_of_shared_nodes(void **state)
+{
+	struct fx *fx = *state;
+	struct mark m1 = { FILE_NAME, 2, 9, 1 }, m2 = { FILE_NAME, 3, 9, 1 };
+	struct mark m3 = { FILE_NAME, 4, 6, 1 }, m4 = { FILE_NAME, 5, 6, 1 };
+
+	compile(fx, "{\"properties\": {\"a\": {\"type\": \"string\"}, "
+		"\"b\": {\"type\": \"string\"}, \"l\": {\"items\": "
+		"{\"type\": \"integer\"}}}}");
+	load(fx, "{\"a\": true, \"b\": null, \"l\": [false, null]}");
+	doc_set_value_mark(&fx->doc, fx->doc.root, "a", 0, &m1);
+	doc_set_value_mark(&fx->doc, fx->doc.root, "b", 0, &m2);
+	doc_set_value_mark(&fx->doc, node_at(fx, "l"), NULL, 0, &m3);
+	doc_set_value_mark(&fx->doc, node_at(fx, "l"), NULL, 1, &m4);
+	assert_int_equal(recheck(fx), -1);
+	assert_int_equal(fx->diags.nr, 4);
+	expect(fx, 0, "expected a string, got a boolean", "a", 2, 9);
+	expect(fx, 1, "expected a string, got null", "b", 3, 9);
+	expect(fx, 2, "expected an integer, got a boolean", "l[0]", 4, 6);
+	expect(fx, 3, "expected an integer, got null", "l[1]", 5, 6);
 }
 
 static void test_schema_type_quotes_strings(void **state)
@@ -268,7 +294,7 @@ static void test_schema_type_list(void **state)
 
 	compile(fx, "{\"type\": [\"string\", \"object\"]}");
 	assert_int_equal(check(fx, "5"), -1);
-	expect_only(fx, "expected a string or an object, got a number", "");
+	expect_only(fx, "expected a string or a mapping, got a number", "");
 	assert_int_equal(check(fx, "{}"), 0);
 	compile(fx, "{\"type\": [\"string\", \"number\", \"boolean\"]}");
 	assert_int_equal(check(fx, "[]"), -1);
@@ -333,6 +359,25 @@ static void test_schema_unknown_key_suggestion(void **state)
 	expect(fx, 1, "unknown key 'zzz'", "zzz", 3, 1);
 	expect(fx, 2, "unknown key 'nmae'; did you mean 'name'?",
 	       "workspace.nmae", 5, 3);
+}
+
+/* A misspelt required key is reported once, as the unknown key. */
+static void test_schema_misspelt_required_key_reported_once(void **state)
+{
+	struct fx *fx = *state;
+
+	compile(fx, "{\"type\": \"object\", \"additionalProperties\": false, "
+		"\"required\": [\"name\", \"vendor\"], \"properties\": "
+		"{\"name\": {}, \"vendor\": {}}}");
+	load(fx, "{\"nmae\": \"x\"}");
+	mark(fx, "", "nmae", 4, 3);
+	assert_int_equal(recheck(fx), -1);
+	assert_int_equal(fx->diags.nr, 2);
+	expect(fx, 0, "missing required key 'vendor'", "", 0, 0);
+	expect(fx, 1, "unknown key 'nmae'; did you mean 'name'?", "nmae", 4,
+	       3);
+	/* the verdict without diagnostics is the same */
+	assert_int_equal(schema_validate(fx->schema, fx->doc.root, NULL, NULL), -1);
 }
 
 static void test_schema_unknown_key_falls_back_to_value_mark(void **state)
@@ -479,9 +524,10 @@ static void test_schema_pattern_translation(void **state)
 	assert_true(matches(fx, "^.$", "\\u00e9"));
 	assert_true(matches(fx, "^.$", "\\ud83d\\ude00"));
 	assert_false(matches(fx, "^.$", "ab"));
-	assert_true(matches(fx, "^[^a]\\S\\D\\W$", "\\u00e9\\u20ac\\u00e9\\u00e9"));
+	assert_true(matches(fx, "^[^a]\\\\S\\\\D\\\\W$",
+			    "\\u00e9\\u20ac\\u00e9\\u00e9"));
 	assert_false(matches(fx, "^[^a]{2}$", "\\u00e9"));
-	assert_true(matches(fx, "^[^\\s]$", "\\u00e9"));
+	assert_true(matches(fx, "^[^\\\\s]$", "\\u00e9"));
 	assert_true(matches(fx, "^a[^]b$", "a\\u00e9b"));
 	assert_true(matches(fx, "^a[^]b$", "a\\nb"));
 	assert_false(matches(fx, "^a[^]b$", "ab"));
@@ -691,7 +737,7 @@ static void test_schema_any_of_names_every_type(void **state)
 	mark(fx, "x", NULL, 6, 4);
 	assert_int_equal(recheck(fx), -1);
 	assert_int_equal(fx->diags.nr, 1);
-	expect(fx, 0, "expected a string or an object, got a number", "x", 6,
+	expect(fx, 0, "expected a string or a mapping, got a number", "x", 6,
 	       4);
 	assert_int_equal(check(fx, "{\"x\": \"s\"}"), 0);
 	assert_int_equal(check(fx, "{\"x\": {\"a\": 1}}"), 0);
@@ -1107,12 +1153,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_schema_type_message),
+		T(test_schema_marks_of_shared_nodes),
 		T(test_schema_type_quotes_strings),
 		T(test_schema_type_boolean_yaml_hint),
 		T(test_schema_type_list),
 		T(test_schema_type_integer_accepts_whole_reals),
 		T(test_schema_required),
 		T(test_schema_unknown_key_suggestion),
+		T(test_schema_misspelt_required_key_reported_once),
 		T(test_schema_unknown_key_falls_back_to_value_mark),
 		T(test_schema_additional_properties_schema),
 		T(test_schema_enum_strings),
