@@ -156,6 +156,7 @@ int buf_read_file(struct buf *b, const char *path, size_t max)
 	f = fopen(path, "rb");
 	if (!f)
 		return -1;
+	errno = 0;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b->len - start + n > max) {
 			errno = EFBIG;
@@ -164,7 +165,8 @@ int buf_read_file(struct buf *b, const char *path, size_t max)
 		buf_add(b, chunk, n);
 	}
 	if (ferror(f)) {
-		errno = EIO;
+		if (!errno)
+			errno = EIO;
 		goto out;
 	}
 	ret = 0;

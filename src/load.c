@@ -352,7 +352,8 @@ static void on_scalar(struct loader *l, yaml_event_t *ev)
 			fail(l, &m, "unsupported tag '%s'", tag);
 		else
 			fail(l, &m, "%s", why);
-		v = json_null();
+		/* Go on with the text, so later checks see a value. */
+		v = json_stringn(text, len);
 	}
 	doc_set_mark(l->doc, v, NULL, &m);
 	if (ev->data.scalar.anchor)
@@ -367,8 +368,16 @@ static void on_alias(struct loader *l, yaml_event_t *ev)
 	struct anchor *a = find_anchor(l, name);
 
 	if (!a) {
+		struct buf text = BUF_INIT;
+		json_t *v;
+
 		fail(l, &m, "unknown alias '*%s'", name);
-		attach(l, json_null(), 1, &m, 1);
+		/* Go on with the text as written, so no error follows from it. */
+		buf_addf(&text, "*%s", name);
+		v = json_string(text.s);
+		doc_set_mark(l->doc, v, NULL, &m);
+		attach(l, v, 1, &m, 1);
+		buf_release(&text);
 		return;
 	}
 	if (l->alias_limit_hit) {
@@ -376,7 +385,9 @@ static void on_alias(struct loader *l, yaml_event_t *ev)
 		return;
 	}
 	if (l->alias_nodes + a->size > LOAD_MAX_ALIAS_NODES) {
+		/* An attack more likely than a mistake: stop here. */
 		l->alias_limit_hit = 1;
+		l->stop = 1;
 		diag_add(l->diags, DIAG_ERROR, &m, NULL,
 			 "aliases expand to more than %u nodes; refusing "
 			 "(a \"billion laughs\" document?)",
@@ -491,6 +502,7 @@ static void parser_error(struct loader *l, yaml_parser_t *p,
 			buf_addf(&msg, " (line %zu)",
 				 p->context_mark.line + 1);
 	}
+	l->stop = 1;
 	if (flow_reference(p, text, len))
 		buf_addstr(&msg, "; inside { } or [ ] quote values that hold "
 			   "${...}, e.g. \"${client}-soc\"");
@@ -580,11 +592,12 @@ int load_buffer(struct doc *doc, const char *name, const char *text,
 		}
 		yaml_event_delete(&ev);
 	}
-	if (l.failed)
-		goto out;
-	*out = l.root ? l.root : json_null();
-	l.root = NULL;
-	ret = 0;
+	if (!l.stop && !l.depth) {
+		*out = l.root ? l.root : json_null();
+		l.root = NULL;
+	}
+	if (!l.failed)
+		ret = 0;
 out:
 	while (l.depth) {
 		struct frame *f = &l.stack[--l.depth];

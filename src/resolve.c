@@ -266,7 +266,8 @@ static json_t *load_chain(struct doc *doc, const char *path,
 	char *real = NULL;
 	size_t i;
 
-	if (load_file(doc, path, &root, diags))
+	/* A file with recoverable errors still goes on, for more diagnostics. */
+	if (load_file(doc, path, &root, diags) && !root)
 		goto out;
 	ext = json_is_object(root) ? json_object_get(root, "extends") : NULL;
 	if (!json_is_string(ext)) {

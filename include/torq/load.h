@@ -24,8 +24,11 @@
 
 /*
  * Load path. On success *out is a new reference (json null for an empty
- * file) and 0 is returned; on failure -1, *out is NULL and diags says why.
- * The file's text is kept in doc for diagnostics.
+ * file) and 0 is returned; on failure -1 and diags says why. When the
+ * failure left the document whole (duplicate keys: the first wins;
+ * unknown tags: the plain text; unknown aliases: "*name"), *out still holds
+ * the tree so later stages can report their errors in the same run;
+ * otherwise *out is NULL. The file's text is kept in doc for diagnostics.
  */
 int load_file(struct doc *doc, const char *path, json_t **out,
 	      struct diag_list *diags);

@@ -129,7 +129,9 @@ static void test_load_duplicate_key_has_note_at_first(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(load(f, "a: 1\nb: 2\na: 3\n"), -1);
-	assert_null(f->root);
+	/* the document is whole, so it is handed on: the first value wins */
+	assert_non_null(f->root);
+	assert_int_equal(json_integer_value(json_object_get(f->root, "a")), 1);
 	assert_int_equal(f->diags.nr, 2);
 	assert_int_equal(f->diags.items[0].severity, DIAG_ERROR);
 	assert_string_equal(f->diags.items[0].message, "duplicate key 'a'");
@@ -146,15 +148,16 @@ static void test_load_refuses_bad_input(void **state)
 		size_t len;
 		const char *message;
 		unsigned line, col;
+		int whole;	/* the tree is still handed on */
 	} cases[] = {
-		{ "a: 1\n---\nb: 2\n", 0, "more than one YAML document", 2, 1 },
-		{ "a: *nope\n", 0, "unknown alias '*nope'", 1, 4 },
-		{ "a: !foo x\n", 0, "unsupported tag '!foo'", 1, 4 },
-		{ "a: .inf\n", 0, "infinite and not-a-number", 1, 4 },
-		{ "a: 1\nb: caf\xc3(\n", 0, "invalid UTF-8 (byte 0xc3)", 2, 7 },
-		{ "a: x\0y\n", 7, "NUL byte", 1, 5 },
-		{ "a: b\n c: d\n", 0, "invalid YAML:", 2, 3 },
-		{ "a: [x\n", 0, "invalid YAML:", 2, 1 },
+		{ "a: 1\n---\nb: 2\n", 0, "more than one YAML document", 2, 1,
+		  0 },
+		{ "a: .inf\n", 0, "infinite and not-a-number", 1, 4, 1 },
+		{ "a: 1\nb: caf\xc3(\n", 0, "invalid UTF-8 (byte 0xc3)", 2, 7,
+		  0 },
+		{ "a: x\0y\n", 7, "NUL byte", 1, 5, 0 },
+		{ "a: b\n c: d\n", 0, "invalid YAML:", 2, 3, 0 },
+		{ "a: [x\n", 0, "invalid YAML:", 2, 1, 0 },
 	};
 	size_t i;
 
@@ -165,7 +168,9 @@ static void test_load_refuses_bad_input(void **state)
 		diag_list_release(&f->diags);
 		assert_int_equal(load_buffer(&f->doc, "t.yaml", cases[i].text,
 					     len, &f->root, &f->diags), -1);
-		assert_null(f->root);
+		assert_int_equal(f->root != NULL, cases[i].whole);
+		json_decref(f->root);
+		f->root = NULL;
 		assert_true(f->diags.nr >= 1);
 		if (!strstr(f->diags.items[0].message, cases[i].message))
 			fail_msg("case %zu: '%s'", i,
@@ -173,6 +178,26 @@ static void test_load_refuses_bad_input(void **state)
 		assert_int_equal(f->diags.items[0].mark.line, cases[i].line);
 		assert_int_equal(f->diags.items[0].mark.col, cases[i].col);
 	}
+}
+
+/* Errors that leave the document whole hand the tree on. */
+static void test_load_recoverable_errors_keep_the_tree(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "a: *nope\nb: !foo x\nc: 1\n"), -1);
+	assert_int_equal(f->diags.errors, 2);
+	assert_string_equal(f->diags.items[0].message,
+			    "unknown alias '*nope'");
+	assert_int_equal(f->diags.items[0].mark.col, 4);
+	assert_string_equal(f->diags.items[1].message,
+			    "unsupported tag '!foo'");
+	assert_non_null(f->root);
+	assert_string_equal(json_string_value(json_object_get(f->root, "a")),
+			    "*nope");
+	assert_string_equal(json_string_value(json_object_get(f->root, "b")),
+			    "x");
+	assert_int_equal(json_integer_value(json_object_get(f->root, "c")), 1);
 }
 
 static void test_load_billion_laughs_is_refused(void **state)
@@ -255,6 +280,7 @@ int main(void)
 		T(test_load_alias_is_an_independent_copy),
 		T(test_load_duplicate_key_has_note_at_first),
 		T(test_load_refuses_bad_input),
+		T(test_load_recoverable_errors_keep_the_tree),
 		T(test_load_billion_laughs_is_refused),
 		T(test_load_deep_nesting_is_refused),
 		T(test_load_tags_and_empty_input),
