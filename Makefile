@@ -39,12 +39,12 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 TORQ_APPLY := $(BINDIR)/torq-apply
 
 .PHONY: all deps check unit cases conformance differential valgrind style \
-	bench install uninstall clean help
+	bench fuzz install uninstall clean help
 
 all: $(TORQ_APPLY)
 
 help:
-	@echo "targets: all deps check valgrind style bench install uninstall clean"
+	@echo "targets: all deps check valgrind style bench fuzz install uninstall clean"
 	@echo "options: SANITIZE=1 (ASan+UBSan build under $(BINDIR)/sanitize), PREFIX=$(PREFIX)"
 
 deps:
@@ -120,6 +120,26 @@ style:
 
 # Measurements, never part of check. So far: the emulator's throughput.
 bench: simbench
+
+# Coverage-guided fuzzing of the manifest front end for FUZZ_SECONDS,
+# seeded with every manifest in the tree. Needs clang with libFuzzer
+# (Debian: clang, libclang-rt-14-dev). Crashes land in build/fuzz/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c tests/fuzz/fuzz_manifest.c
+
+build/fuzz/fuzz_manifest: $(FUZZ_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 -std=c11 -D_XOPEN_SOURCE=700 -Iinclude $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $(FUZZ_SRC) $(PKG_LIBS)
+
+fuzz: build/fuzz/fuzz_manifest
+	@mkdir -p build/fuzz/corpus build/fuzz/seeds
+	@find tests/cases manifests -name '*.yaml' | while read -r f; do \
+		cp "$$f" "build/fuzz/seeds/$$(printf '%s' "$$f" | cksum | cut -d' ' -f1).yaml"; done
+	cd build/fuzz && ./fuzz_manifest -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=4096 -rss_limit_mb=2048 corpus seeds
 
 install: $(TORQ_APPLY)
 	install -d $(DESTDIR)$(PREFIX)/bin
