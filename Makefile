@@ -121,25 +121,36 @@ style:
 # Measurements, never part of check. So far: the emulator's throughput.
 bench: simbench
 
-# Coverage-guided fuzzing of the manifest front end for FUZZ_SECONDS,
-# seeded with every manifest in the tree. Needs clang with libFuzzer
-# (Debian: clang, libclang-rt-14-dev). Crashes land in build/fuzz/.
+# Coverage-guided fuzzing for FUZZ_SECONDS per harness: the manifest
+# front end (seeded with every manifest in the tree) and torq-sim's request
+# handling (seeds in tests/fuzz/seeds-sim). Needs clang with libFuzzer
+# (Debian: clang, libclang-rt-14-dev). Findings land in build/fuzz/.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SRC     := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c tests/fuzz/fuzz_manifest.c
+FUZZ_FLAGS   := -g -O1 -std=c11 -D_XOPEN_SOURCE=700 -Iinclude $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
+FUZZ_M_SRC   := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c \
+	tests/fuzz/fuzz_manifest.c
+FUZZ_S_SRC   := $(filter-out src/sim/main.c src/sim/server.c,$(SIM_SRC)) \
+	$(patsubst %,src/%.c,buf wrapper options suggest load doc diag) \
+	tests/fuzz/fuzz_sim.c
 
-build/fuzz/fuzz_manifest: $(FUZZ_SRC)
+build/fuzz/fuzz_manifest: $(FUZZ_M_SRC)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -g -O1 -std=c11 -D_XOPEN_SOURCE=700 -Iinclude $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $(FUZZ_SRC) $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_M_SRC) $(PKG_LIBS)
 
-fuzz: build/fuzz/fuzz_manifest
-	@mkdir -p build/fuzz/corpus build/fuzz/seeds
+build/fuzz/fuzz_sim: $(FUZZ_S_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(SIM_CFLAGS) -o $@ $(FUZZ_S_SRC) \
+		$(PKG_LIBS) -lpthread -lm
+
+fuzz: build/fuzz/fuzz_manifest build/fuzz/fuzz_sim
+	@mkdir -p build/fuzz/manifest build/fuzz/seeds build/fuzz/sim
 	@find tests/cases manifests -name '*.yaml' | while read -r f; do \
 		cp "$$f" "build/fuzz/seeds/$$(printf '%s' "$$f" | cksum | cut -d' ' -f1).yaml"; done
-	cd build/fuzz && ./fuzz_manifest -max_total_time=$(FUZZ_SECONDS) \
-		-max_len=4096 -rss_limit_mb=2048 corpus seeds
+	cd build/fuzz && ./fuzz_manifest $(FUZZ_RUN) -max_len=4096 manifest seeds
+	cd build/fuzz && ./fuzz_sim $(FUZZ_RUN) -max_len=2048 sim ../../tests/fuzz/seeds-sim
 
 install: $(TORQ_APPLY)
 	install -d $(DESTDIR)$(PREFIX)/bin
