@@ -39,14 +39,20 @@ static int add_field(const struct identity_rule *rule, const json_t *item,
 int identity_key(const struct identity_rule *rule, const json_t *item,
 		 struct buf *out)
 {
-	if (!json_is_object(item) || add_field(rule, item, rule->field, out))
+	const char *first = json_string_value(json_object_get(item,
+							      rule->field));
+
+	if (!json_is_object(item) || !first)
 		return -1;
-	if (rule->field2) {
-		/* NUL cannot occur in a YAML key or value we accept. */
-		buf_addch(out, '\n');
-		if (add_field(rule, item, rule->field2, out))
-			return -1;
-	}
+	/*
+	 * With two fields, the first is length-prefixed: no separator
+	 * character is safe, since either field may contain any of them.
+	 */
+	if (rule->field2)
+		buf_addf(out, "%zu:", strlen(first));
+	add_field(rule, item, rule->field, out);
+	if (rule->field2 && add_field(rule, item, rule->field2, out))
+		return -1;
 	return 0;
 }
 

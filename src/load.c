@@ -335,8 +335,9 @@ static void on_scalar(struct loader *l, yaml_event_t *ev)
 {
 	const char *text = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
-	int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	const char *tag = (const char *)ev->data.scalar.tag;
+	/* A tagged scalar keeps its tag's type: it is not re-read later. */
+	int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !tag;
 	struct mark m = mark_of(l, ev->start_mark, plain);
 	const char *why = NULL;
 	json_t *v;

@@ -95,6 +95,21 @@ int varset_parse(struct varset *v, const char *arg, struct buf *err)
 	return 0;
 }
 
+/* The shortest text that reads back as d: 1.1, not 1.1000000000000001. */
+static void add_shortest_real(struct buf *out, double d)
+{
+	char tmp[32];
+	int prec;
+
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+	buf_addstr(out, tmp);
+}
+
 /* The text a scalar stands for in a string: "3", "true", "x". */
 static int scalar_text(const json_t *v, struct buf *out)
 {
@@ -107,7 +122,7 @@ static int scalar_text(const json_t *v, struct buf *out)
 	else if (json_is_integer(v))
 		buf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_real(v))
-		buf_addf(out, "%.17g", json_real_value(v));
+		add_shortest_real(out, json_real_value(v));
 	else
 		return -1;
 	return 0;
@@ -138,7 +153,8 @@ int varset_load_file(struct varset *v, struct doc *doc, const char *path,
 			continue;
 		}
 		if (scalar_text(val, &text)) {
-			diag_add(diags, DIAG_ERROR, doc_mark(doc, val, NULL),
+			diag_add(diags, DIAG_ERROR,
+				 doc_value_mark(doc, root, key, 0),
 				 key, "variable '%s' must be a string, number "
 				 "or boolean", key);
 			continue;
@@ -297,7 +313,8 @@ static json_t *load_chain(struct doc *doc, const char *path,
 			 "extends cycle: %s", msg.s);
 		goto out;
 	}
-	if (chain->nr >= RESOLVE_MAX_EXTENDS) {
+	/* chain holds the manifest itself and the templates so far */
+	if (chain->nr > RESOLVE_MAX_EXTENDS) {
 		diag_add(diags, DIAG_ERROR, &m, "extends",
 			 "templates nest deeper than %d levels",
 			 RESOLVE_MAX_EXTENDS);
