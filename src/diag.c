@@ -137,8 +137,9 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
 }
 
 /*
- * Copy a source line for display: tabs become spaces, control characters
- * and bytes that are not UTF-8 become '?', so a terminal shows it as is.
+ * Copy a source line for display: tabs become spaces; control characters,
+ * Unicode line breaks and bytes that are not UTF-8 become '?', so a
+ * terminal shows the line as one line.
  */
 static void add_printable(struct buf *out, const char *line, size_t len)
 {
@@ -149,8 +150,11 @@ static void add_printable(struct buf *out, const char *line, size_t len)
 		n = utf8_seq(s + i, len - i);
 		if (s[i] == '\t')
 			buf_addch(out, ' ');
-		else if (!n || s[i] < 0x20 || s[i] == 0x7f)
-			buf_addch(out, '?');
+		else if (!n || s[i] < 0x20 || s[i] == 0x7f ||
+			 (n == 2 && s[i] == 0xc2 && s[i + 1] == 0x85) ||
+			 (n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+			  (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)))
+			buf_addch(out, '?');	/* invisible or a line break */
 		else
 			buf_add(out, s + i, n);
 		i += n ? n : 1;

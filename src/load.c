@@ -447,6 +447,25 @@ static int check_utf8(struct loader *l, const unsigned char *s, size_t len)
 		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
 			goto bad;
+		/*
+		 * libyaml takes these for line breaks (YAML 1.1), so every
+		 * later position would be off; invisible line breaks in a
+		 * manifest are a trap anyway.
+		 */
+		if (cp == 0x85 || cp == 0x2028 || cp == 0x2029 ||
+		    (c == '\r' && (i + 1 >= len || s[i + 1] != '\n'))) {
+			char name[16];
+
+			if (c == '\r')
+				snprintf(name, sizeof(name), "carriage return");
+			else
+				snprintf(name, sizeof(name), "U+%04lX", cp);
+			diag_add(l->diags, DIAG_ERROR, &m, NULL,
+				 "a line break other than newline (%s); save "
+				 "the file with \\n or \\r\\n line ends", name);
+			l->failed = 1;
+			return -1;
+		}
 		i += n;
 		if (c == '\n') {
 			line++;

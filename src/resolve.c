@@ -475,7 +475,14 @@ static int expand_ref(struct subst *s, const struct mark *m, const char *ref,
 			 "${secret:file:PATH}", ref);
 		return -1;
 	}
-	if (lookup_var(s, ref, value)) {
+	if (lookup_var(s, ref, value) && (varset_get(s->cli, ref) ||
+					   json_object_get(s->vars, ref))) {
+		diag_add(s->diags, DIAG_ERROR, m, s->path.s,
+			 "variable '%s' is not a string, number or boolean",
+			 ref);
+		return -1;
+	}
+	if (!varset_get(s->cli, ref) && !json_object_get(s->vars, ref)) {
 		const char **names;
 		const char *hint;
 		size_t n;

@@ -23,8 +23,9 @@ struct identity_rule {
 const struct identity_rule *identity_rule_for(const char *path);
 
 /*
- * Write item's identity key into out (lower-cased where the rule says so)
- * and return 0, or return -1 when item lacks the identifying fields.
+ * Append item's identity key to out (lower-cased where the rule says so)
+ * and return 0, or return -1 when item lacks the identifying fields (out
+ * may then hold part of a key: reset it before reuse).
  */
 int identity_key(const struct identity_rule *rule, const json_t *item,
 		 struct buf *out);

@@ -49,7 +49,7 @@ enum {
 int parse_options(int argc, const char **argv, const struct option *opts,
 		  void *ctx, int *nargs, struct buf *err);
 
-/* "usage: <usage>\n\n<summary>\n\noptions:\n  --long, -s ARG  help\n..." */
+/* "usage: <usage>\n\n<summary>\n\noptions:\n  -s, --long ARG  help\n..." */
 void options_usage(const char *usage, const char *summary,
 		   const struct option *opts, struct buf *out);
 

@@ -4,8 +4,9 @@
 #include <stddef.h>
 
 /*
- * Edit distance between a and b (Damerau: a swap of two neighbours counts
- * as one edit), compared case-insensitively.
+ * Edit distance between a and b, compared case-insensitively: the
+ * restricted Damerau distance (optimal string alignment), where a swap of
+ * two neighbours counts as one edit but a swapped pair is not edited again.
  */
 size_t edit_distance(const char *a, const char *b);
 

@@ -218,8 +218,8 @@ static void test_check_claim_mappings_with_newlines_differ(void **state)
 
 	assert_int_equal(check(f, "claim_mappings:\n items:\n"
 			       " - {claim: \"a\\nb\", value: c, role: Owner}\n"
-			       " - {claim: a, value: \"b\\nc\", role: Owner}\n"),
-			 0);
+			       " - {claim: a, value: \"b\\nc\", "
+			       "role: Owner}\n"), 0);
 }
 
 static void test_check_items_without_identity_are_skipped(void **state)

@@ -522,6 +522,39 @@ static void test_load_invalid_utf8(void **state)
 			    "caf\xc3\xa9 \xf0\x9f\x98\x80");
 }
 
+/*
+ * YAML 1.2 reads U+2028, U+2029 and U+0085 as ordinary characters; a
+ * loader may refuse them, but every diagnostic must stay at its place:
+ * the one for "b" on line 2, anything about the odd character on line 1.
+ */
+static void test_load_unicode_line_separators_keep_positions(void **state)
+{
+	static const char *const texts[] = {
+		"a: \"x\xe2\x80\xa8y\"\nb: *nope\n",
+		"# note\xe2\x80\xa9 more\nb: *nope\n",
+		"a: x\xc2\x85y\nb: *nope\n",
+	};
+	struct fixture *f = *state;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		load(f, texts[i]);
+		if (!f->diags.nr)
+			fail_msg("case %zu: no diagnostic", i);
+		for (j = 0; j < f->diags.nr; j++) {
+			const struct diag *d = &f->diags.items[j];
+			int alias = !strcmp(d->message,
+					    "unknown alias '*nope'");
+
+			if (alias ? d->mark.line != 2 || d->mark.col != 4 :
+			    d->mark.line != 1)
+				fail_msg("case %zu: '%s' at %u:%u", i,
+					 d->message, d->mark.line,
+					 d->mark.col);
+		}
+	}
+}
+
 static void test_load_nul_byte(void **state)
 {
 	struct fixture *f = *state;
@@ -810,6 +843,7 @@ int main(void)
 		T(test_load_keys_of_other_types),
 		T(test_load_multiple_documents),
 		T(test_load_invalid_utf8),
+		T(test_load_unicode_line_separators_keep_positions),
 		T(test_load_nul_byte),
 		T(test_load_billion_laughs_is_refused),
 		T(test_load_many_small_aliases_are_fine),
