@@ -297,6 +297,19 @@ json_t *sim_prune(json_t *obj)
 	return obj;
 }
 
+void sim_delete_by_id(struct sim_call *c, const char *list, const char *kind)
+{
+	json_t *items = json_object_get(c->ws, list);
+	long i = sim_find_index(items, "id", c->ids[0]);
+
+	if (i < 0) {
+		sim_not_found(c, kind, c->ids[0]);
+		return;
+	}
+	json_array_remove(items, (size_t)i);
+	sim_reply(c, 200, json_object());
+}
+
 void sim_copy_field(json_t *out, const json_t *in, const char *key)
 {
 	json_t *v = json_object_get(in, key);

@@ -126,15 +126,7 @@ void sim_update_integration(struct sim_call *c)
 
 void sim_delete_integration(struct sim_call *c)
 {
-	json_t *list = json_object_get(c->ws, "integrations");
-	long i = sim_find_index(list, "id", c->ids[0]);
-
-	if (i < 0) {
-		sim_not_found(c, "integration", c->ids[0]);
-		return;
-	}
-	json_array_remove(list, (size_t)i);
-	sim_reply(c, 200, json_object());
+	sim_delete_by_id(c, "integrations", "integration");
 }
 
 /* Step runners. */
@@ -225,15 +217,7 @@ out:
 
 void sim_delete_step_runner(struct sim_call *c)
 {
-	json_t *list = json_object_get(c->ws, "step_runners");
-	long i = sim_find_index(list, "id", c->ids[0]);
-
-	if (i < 0) {
-		sim_not_found(c, "step runner", c->ids[0]);
-		return;
-	}
-	json_array_remove(list, (size_t)i);
-	sim_reply(c, 200, json_object());
+	sim_delete_by_id(c, "step_runners", "step runner");
 }
 
 /* Workflows. */
@@ -489,13 +473,5 @@ void sim_delete_workflow_tag(struct sim_call *c)
 
 void sim_delete_workflow(struct sim_call *c)
 {
-	json_t *list = json_object_get(c->ws, "workflows");
-	long i = sim_find_index(list, "id", c->ids[0]);
-
-	if (i < 0) {
-		sim_not_found(c, "workflow", c->ids[0]);
-		return;
-	}
-	json_array_remove(list, (size_t)i);
-	sim_reply(c, 200, json_object());
+	sim_delete_by_id(c, "workflows", "workflow");
 }

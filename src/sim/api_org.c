@@ -178,18 +178,9 @@ void sim_update_user(struct sim_call *c)
 
 void sim_delete_user(struct sim_call *c)
 {
-	json_t *users = json_object_get(c->ws, "users");
-	long i;
-
 	if (sim_need_owner(c))
 		return;
-	i = sim_find_index(users, "id", c->ids[0]);
-	if (i < 0) {
-		sim_not_found(c, "user", c->ids[0]);
-		return;
-	}
-	json_array_remove(users, (size_t)i);
-	sim_reply(c, 200, json_object());
+	sim_delete_by_id(c, "users", "user");
 }
 
 void sim_list_roles(struct sim_call *c)
@@ -336,13 +327,5 @@ void sim_update_claim_mapping(struct sim_call *c)
 
 void sim_delete_claim_mapping(struct sim_call *c)
 {
-	json_t *list = json_object_get(c->ws, "claim_mappings");
-	long i = sim_find_index(list, "id", c->ids[0]);
-
-	if (i < 0) {
-		sim_not_found(c, "claim mapping", c->ids[0]);
-		return;
-	}
-	json_array_remove(list, (size_t)i);
-	sim_reply(c, 200, json_object());
+	sim_delete_by_id(c, "claim_mappings", "claim mapping");
 }

@@ -148,6 +148,12 @@ void sim_reply_page(struct sim_call *c, const char *field, json_t *items,
  */
 json_t *sim_prune(json_t *obj);
 
+/*
+ * The common DELETE: remove the object whose id is c->ids[0] from the
+ * workspace's list and answer {}, or 404 naming kind ("step runner").
+ */
+void sim_delete_by_id(struct sim_call *c, const char *list, const char *kind);
+
 /* Set key of out to a copy of the same field of in, when present. */
 void sim_copy_field(json_t *out, const json_t *in, const char *key);
 /* The same for each key of the NULL-terminated list keys. */
