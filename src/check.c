@@ -42,7 +42,7 @@ static void check_duplicates(const struct doc *doc, json_t *list,
 			     const struct identity_rule *rule,
 			     struct diag_list *diags)
 {
-	struct buf a = BUF_INIT, b = BUF_INIT, label = BUF_INIT;
+	struct buf a = BUF_INIT, label = BUF_INIT;
 	struct buf path = BUF_INIT;
 	json_t *x, *y;
 	size_t i, j;
@@ -87,7 +87,6 @@ static void check_duplicates(const struct doc *doc, json_t *list,
 		free(keys[i]);
 	free(keys);
 	buf_release(&a);
-	buf_release(&b);
 	buf_release(&label);
 	buf_release(&path);
 }

@@ -373,18 +373,46 @@ static void var_names(const struct subst *s, const char ***names, size_t *n)
 	}
 }
 
-static int lookup_var(struct subst *s, const char *name, struct buf *out)
+enum var_lookup { VAR_FOUND, VAR_UNDEFINED, VAR_NOT_SCALAR };
+
+/* The value of a variable: the command line's, else the manifest's. */
+static enum var_lookup lookup_var(struct subst *s, const char *name,
+				  struct buf *out)
 {
 	const char *v = varset_get(s->cli, name);
+	json_t *mv;
 
 	if (v) {
 		buf_addstr(out, v);
-		return 0;
+		return VAR_FOUND;
 	}
-	return scalar_text(json_object_get(s->vars, name), out);
+	mv = json_object_get(s->vars, name);
+	if (!mv)
+		return VAR_UNDEFINED;
+	return scalar_text(mv, out) ? VAR_NOT_SCALAR : VAR_FOUND;
 }
 
 enum ref_kind { REF_NONE, REF_VAR, REF_ENV, REF_SECRET, REF_SECRET_ABSENT };
+
+static void report_undefined(struct subst *s, const struct mark *m,
+			     const char *name)
+{
+	const char **names;
+	const char *hint;
+	size_t n;
+
+	var_names(s, &names, &n);
+	hint = suggest(name, names, n);
+	if (hint)
+		diag_add(s->diags, DIAG_ERROR, m, s->path.s,
+			 "undefined variable '%s'; did you mean '%s'?", name,
+			 hint);
+	else
+		diag_add(s->diags, DIAG_ERROR, m, s->path.s,
+			 "undefined variable '%s'; set it with --var "
+			 "%s=VALUE, --var-file or vars:", name, name);
+	free(names);
+}
 
 /* Severity of an unreadable secret: validate runs without secrets. */
 static enum diag_severity secret_severity(const struct subst *s)
@@ -475,32 +503,19 @@ static int expand_ref(struct subst *s, const struct mark *m, const char *ref,
 			 "${secret:file:PATH}", ref);
 		return -1;
 	}
-	if (lookup_var(s, ref, value) && (varset_get(s->cli, ref) ||
-					   json_object_get(s->vars, ref))) {
+	switch (lookup_var(s, ref, value)) {
+	case VAR_FOUND:
+		return REF_VAR;
+	case VAR_NOT_SCALAR:
 		diag_add(s->diags, DIAG_ERROR, m, s->path.s,
 			 "variable '%s' is not a string, number or boolean",
 			 ref);
 		return -1;
+	case VAR_UNDEFINED:
+		break;
 	}
-	if (!varset_get(s->cli, ref) && !json_object_get(s->vars, ref)) {
-		const char **names;
-		const char *hint;
-		size_t n;
-
-		var_names(s, &names, &n);
-		hint = suggest(ref, names, n);
-		if (hint)
-			diag_add(s->diags, DIAG_ERROR, m, s->path.s,
-				 "undefined variable '%s'; did you mean '%s'?",
-				 ref, hint);
-		else
-			diag_add(s->diags, DIAG_ERROR, m, s->path.s,
-				 "undefined variable '%s'; set it with --var "
-				 "%s=VALUE, --var-file or vars:", ref, ref);
-		free(names);
-		return -1;
-	}
-	return REF_VAR;
+	report_undefined(s, m, ref);
+	return -1;
 }
 
 /* Set a string node's text; jansson refuses text that is not UTF-8. */

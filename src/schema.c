@@ -1602,20 +1602,30 @@ static void check_member(struct vctx *c, const json_t *sub, const json_t *o,
 	buf_setlen(c->path, len);
 }
 
-static void fail_unknown_key(struct vctx *c, const json_t *schema,
-			     const json_t *o, const char *key)
+/* The name in schema's properties that key is a misspelling of, or NULL. */
+static const char *suggest_property(const json_t *schema, const char *key)
 {
 	const json_t *props = json_object_get(schema, "properties");
 	const char **cands;
-	struct buf msg = BUF_INIT;
 	const char *name, *hint;
 	json_t *ignored;
-	size_t n = 0, len = c->path->len;
+	size_t n = 0;
 
 	cands = xcalloc(json_object_size(props) + 1, sizeof(*cands));
 	json_object_foreach((json_t *)props, name, ignored)
 		cands[n++] = name;
 	hint = suggest(key, cands, n);
+	free(cands);
+	return hint;	/* a key of props: lives as long as the schema */
+}
+
+static void fail_unknown_key(struct vctx *c, const json_t *schema,
+			     const json_t *o, const char *key)
+{
+	struct buf msg = BUF_INIT;
+	const char *hint = suggest_property(schema, key);
+	size_t len = c->path->len;
+
 	buf_addstr(&msg, "unknown key '");
 	add_text(&msg, key, strlen(key));
 	buf_addch(&msg, '\'');
@@ -1624,7 +1634,6 @@ static void fail_unknown_key(struct vctx *c, const json_t *schema,
 	path_push_key(c->path, key);
 	fail(c, doc_mark(c->doc, o, key), "%s", msg.s);
 	buf_setlen(c->path, len);
-	free(cands);
 	buf_release(&msg);
 }
 
@@ -1746,29 +1755,20 @@ static int misspelt_as(const json_t *schema, const json_t *o,
 		       const char *name)
 {
 	const json_t *props = json_object_get(schema, "properties");
-	const char **cands;
-	const char *key, *prop, *hint;
+	const char *key, *hint;
 	json_t *ignored;
-	size_t n = 0;
-	int found = 0;
 
 	if (!json_is_false(json_object_get(schema, "additionalProperties")) ||
 	    json_object_get(schema, "patternProperties"))
 		return 0;
-	cands = xcalloc(json_object_size(props) + 1, sizeof(*cands));
-	json_object_foreach((json_t *)props, prop, ignored)
-		cands[n++] = prop;
 	json_object_foreach((json_t *)o, key, ignored) {
 		if (json_object_get(props, key))
 			continue;
-		hint = suggest(key, cands, n);
-		if (hint && !strcmp(hint, name)) {
-			found = 1;
-			break;
-		}
+		hint = suggest_property(schema, key);
+		if (hint && !strcmp(hint, name))
+			return 1;
 	}
-	free(cands);
-	return found;
+	return 0;
 }
 
 static void check_object(struct vctx *c, const json_t *schema,

@@ -4,10 +4,8 @@
 /* The exit codes of torq-apply (README "Exit codes"). */
 enum {
 	EXIT_OK = 0,		/* success; valid; no changes */
-	EXIT_FAILURE_ = 1,	/* bad input, invalid manifest, API failure */
+	EXIT_ERROR = 1,		/* bad input, invalid manifest, API failure */
 	EXIT_CHANGES = 2,	/* --detailed-exitcode: the plan has changes */
 };
-
-#define EXIT_ERROR EXIT_FAILURE_
 
 #endif
