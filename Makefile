@@ -3,7 +3,7 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := yaml-0.1 jansson
+PKGS    := yaml-0.1 jansson libcurl
 OPT     ?= -O2
 
 ifeq ($(SANITIZE),1)
@@ -39,7 +39,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 TORQ_APPLY := $(BINDIR)/torq-apply
 
 .PHONY: all deps check unit cases conformance differential valgrind style \
-	bench fuzz install uninstall clean help
+	bench fuzz install uninstall clean help clienttest readbench
 
 all: $(TORQ_APPLY)
 
@@ -93,9 +93,35 @@ $(TOOL_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tool_%.o $(LIB)
 SIM_CHECK :=
 -include src/sim/sim.mk
 
+# The API client and reader against the real torq-sim over loopback.
+CLIENT_TEST_BIN := $(BUILD)/tests/client/test_client
+
+$(BUILD)/tests/client/%.o: tests/client/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(CLIENT_TEST_BIN): $(BUILD)/tests/client/test_client.o \
+		    $(BUILD)/tests/client/bigseed.o \
+		    $(BUILD)/tests/sim/simproc.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+clienttest: $(TORQ_SIM) $(CLIENT_TEST_BIN)
+	@$(VALGRIND) $(CLIENT_TEST_BIN) $(TORQ_SIM)
+
+READBENCH_BIN := $(BUILD)/tests/client/readbench
+
+$(READBENCH_BIN): $(BUILD)/tests/client/readbench.o \
+		  $(BUILD)/tests/client/bigseed.o \
+		  $(BUILD)/tests/sim/simproc.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The live-state read of a large workspace with 50 ms latency.
+readbench: $(TORQ_SIM) $(READBENCH_BIN)
+	@$(READBENCH_BIN) $(TORQ_SIM)
+
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
-check: unit conformance cases differential $(SIM_CHECK)
+check: unit conformance cases differential $(SIM_CHECK) clienttest
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)
@@ -118,8 +144,9 @@ valgrind:
 style:
 	@sh tools/style.sh
 
-# Measurements, never part of check. So far: the emulator's throughput.
-bench: simbench
+# Measurements, never part of check: the emulator's throughput and the
+# client's read of a large workspace.
+bench: simbench readbench
 
 # Coverage-guided fuzzing for FUZZ_SECONDS per harness: the manifest
 # front end (seeded with every manifest in the tree) and torq-sim's request

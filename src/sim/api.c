@@ -122,6 +122,7 @@ void sim_api_init(struct sim_api *api, const struct sim_config *cfg,
 	api->cfg = cfg;
 	api->state = state;
 	api->faults = faults;
+	api->next_request_id = 0;
 }
 
 /* Answers. */
@@ -684,6 +685,15 @@ static void control(struct sim_api *api, const struct sim_request *req,
 	buf_release(&err);
 }
 
+/* Every API answer names itself, as real gateways do, for error reports. */
+static void request_id(struct sim_api *api, struct sim_response *res)
+{
+	char id[32];
+
+	snprintf(id, sizeof(id), "sim-%lu", ++api->next_request_id);
+	sim_response_header(res, "X-Request-Id", id);
+}
+
 void sim_api_handle(struct sim_api *api, const struct sim_request *req,
 		    struct sim_response *res)
 {
@@ -766,6 +776,7 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req,
 count:
 	if (locked)
 		sim_state_unlock(api->state);
+	request_id(api, res);
 	sim_faults_count(api->faults, route.s, res->drop ? 0 : res->status,
 			 ws_name, mutation);
 	json_decref(c.body);

@@ -65,6 +65,7 @@ struct sim_api {
 	const struct sim_config *cfg;	/* borrowed */
 	struct sim_state *state;	/* borrowed */
 	struct sim_faults *faults;	/* borrowed */
+	_Atomic unsigned long next_request_id;	/* for X-Request-Id */
 };
 
 void sim_api_init(struct sim_api *api, const struct sim_config *cfg,

@@ -1,0 +1,380 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "torq/credentials.h"
+#include "torq/wrapper.h"
+#include "torq/banned.h"
+
+/* Attempts at a fresh temporary name before giving up. */
+#define TEMP_ATTEMPTS 100
+
+static void free_secret(char *s)
+{
+	if (!s)
+		return;
+	secure_zero(s, strlen(s));
+	free(s);
+}
+
+void credentials_release(struct credentials *c)
+{
+	if (!c)
+		return;
+	free(c->client_id);
+	free_secret(c->client_secret);
+	c->client_id = NULL;
+	c->client_secret = NULL;
+}
+
+/*
+ * Read all of fd into data (capacity cap), without growing: a realloc
+ * would leave copies of the secret in freed memory. Returns the length,
+ * cap + 1 when the file holds more than cap bytes, or -1 with errno.
+ */
+static ssize_t read_all(int fd, char *data, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len <= cap) {
+		n = read(fd, data + len, cap + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
+/* The string at key, or NULL with a message when it is missing or empty. */
+static const char *get_field(json_t *root, const char *path, const char *key,
+			     struct buf *err)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (!json_is_string(v) || !json_string_length(v)) {
+		buf_addf(err, "credentials file '%s' has no '%s': it must "
+			 "be a non-empty string", path, key);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+int credentials_read_file(const char *path, struct credentials *out,
+			  struct buf *err)
+{
+	struct stat st;
+	json_error_t jerr;
+	json_t *root = NULL, *secret;
+	char *data = NULL;
+	const char *id, *sec;
+	ssize_t len = 0;
+	int fd = -1;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st)) {
+		buf_addf(err, "cannot read credentials file '%s': %s", path,
+			 strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		buf_addf(err, "credentials file '%s' is not a regular file",
+			 path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		buf_addf(err, "credentials file '%s' has mode %04o; it holds a "
+			 "secret, so it must not be %s by others: chmod 600 "
+			 "'%s'", path, (unsigned)(st.st_mode & 07777),
+			 st.st_mode & 044 ? "readable" :
+			 st.st_mode & 022 ? "writable" : "accessible", path);
+		goto out;
+	}
+	data = xmalloc(CREDENTIALS_MAX_FILE + 1);
+	len = read_all(fd, data, CREDENTIALS_MAX_FILE);
+	if (len < 0) {
+		buf_addf(err, "cannot read credentials file '%s': %s", path,
+			 strerror(errno));
+		goto out;
+	}
+	if (len > CREDENTIALS_MAX_FILE) {
+		buf_addf(err, "credentials file '%s' is larger than %d KiB",
+			 path, CREDENTIALS_MAX_FILE / 1024);
+		goto out;
+	}
+	/* jansson's own message can quote the text, the secret included. */
+	root = json_loadb(data, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		buf_addf(err, "credentials file '%s' is not valid JSON (line "
+			 "%d, column %d)", path, jerr.line, jerr.column);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		buf_addf(err, "credentials file '%s' must hold a JSON object "
+			 "with 'client_id' and 'client_secret'", path);
+		goto out;
+	}
+	id = get_field(root, path, "client_id", err);
+	sec = id ? get_field(root, path, "client_secret", err) : NULL;
+	if (!sec)
+		goto out;
+	out->client_id = xstrdup(id);
+	out->client_secret = xstrdup(sec);
+	ret = 0;
+out:
+	/*
+	 * Wipe jansson's copy of the secret too: we hold the only reference,
+	 * and the string is freed unwiped otherwise.
+	 */
+	secret = json_object_get(root, "client_secret");
+	if (json_is_string(secret))
+		secure_zero((char *)json_string_value(secret),
+			    json_string_length(secret));
+	json_decref(root);
+	/* All of it: a failed read may have filled part of it. */
+	if (data)
+		secure_zero(data, CREDENTIALS_MAX_FILE + 1);
+	free(data);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int credentials_from_env(const char *id, const char *secret,
+			 struct credentials *out, struct buf *err)
+{
+	int have_id = id && *id, have_secret = secret && *secret;
+
+	memset(out, 0, sizeof(*out));
+	if (!have_id && !have_secret)
+		return 1;
+	if (!have_id || !have_secret) {
+		buf_addf(err, "%s is set but %s is not: set both, or neither",
+			 have_id ? "TORQ_CLIENT_ID" : "TORQ_CLIENT_SECRET",
+			 have_id ? "TORQ_CLIENT_SECRET" : "TORQ_CLIENT_ID");
+		return -1;
+	}
+	out->client_id = xstrdup(id);
+	out->client_secret = xstrdup(secret);
+	return 0;
+}
+
+/* 1 when s is well-formed UTF-8 (RFC 3629), as JSON text must be. */
+static int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned cp, need, i;
+
+	while (*p) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			need = 1;
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			need = 2;
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			need = 3;
+			cp = *p & 0x07;
+		} else {
+			return 0;
+		}
+		for (i = 1; i <= need; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((need == 2 && cp < 0x800) ||
+		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += need + 1;
+	}
+	return 1;
+}
+
+/*
+ * A temporary file beside path, created 0600 and exclusively (so no one
+ * else's file or link is ever written through). Its name goes to tmp.
+ */
+static int create_temp(const char *path, struct buf *tmp, struct buf *err)
+{
+	struct timespec ts;
+	uint32_t x;
+	int fd = -1, i;
+
+	/* No shared counter: threads may write key files at once. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (uint32_t)getpid() * 2654435761u ^ (uint32_t)ts.tv_nsec ^
+	    (uint32_t)ts.tv_sec ^ (uint32_t)(uintptr_t)&ts;
+	for (i = 0; i < TEMP_ATTEMPTS; i++) {
+		x = x ? x : 0x9e3779b9u;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf_reset(tmp);
+		buf_addf(tmp, "%s.tmp-%08x", path, (unsigned)x);
+		fd = open(tmp->s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+			  O_NOCTTY, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		buf_addf(err, "cannot create a temporary file beside '%s': %s",
+			 path, strerror(errno));
+	return fd;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Make a new name in path's directory durable; failure costs only that. */
+static void sync_dir(const char *path)
+{
+	struct buf dir = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash)
+		buf_addch(&dir, '.');
+	else
+		buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	fd = open(dir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	buf_release(&dir);
+}
+
+/*
+ * Put the finished temporary file at path. Without force, link() refuses
+ * an existing path atomically; a file system without hard links falls
+ * back to a check, then rename().
+ */
+static int install(const char *tmp, const char *path, int force,
+		   struct buf *err)
+{
+	struct stat st;
+
+	if (!force) {
+		if (!link(tmp, path)) {
+			unlink(tmp);
+			sync_dir(path);
+			return 0;
+		}
+		if (errno == EEXIST)
+			goto exists;
+		if (errno != EPERM && errno != ENOTSUP && errno != ENOSYS)
+			goto fail;
+		if (!lstat(path, &st))
+			goto exists;
+		if (errno != ENOENT)
+			goto fail;
+	}
+	if (!rename(tmp, path)) {
+		sync_dir(path);
+		return 0;
+	}
+fail:
+	buf_addf(err, "cannot write credentials file '%s': %s", path,
+		 strerror(errno));
+	return -1;
+exists:
+	buf_addf(err, "credentials file '%s' already exists; not replacing "
+		 "it without --force", path);
+	return -1;
+}
+
+int credentials_write_file(const char *path, const struct credentials *c,
+			   int force, struct buf *err)
+{
+	struct buf json = BUF_INIT, tmp = BUF_INIT;
+	struct stat st;
+	int fd = -1, ret = -1;
+
+	if (!c->client_id || !*c->client_id || !c->client_secret ||
+	    !*c->client_secret) {
+		buf_addf(err, "cannot write credentials file '%s': the client "
+			 "id and secret must not be empty", path);
+		goto out;
+	}
+	if (!utf8_valid(c->client_id) || !utf8_valid(c->client_secret)) {
+		buf_addf(err, "cannot write credentials file '%s': the client "
+			 "id and secret must be UTF-8 text", path);
+		goto out;
+	}
+	if (!force && !lstat(path, &st)) {
+		buf_addf(err, "credentials file '%s' already exists; not "
+			 "replacing it without --force", path);
+		goto out;
+	}
+	/*
+	 * Room for the worst case (every byte escaped as \u00XX), so the
+	 * buffer never moves and leaves no copy of the secret behind.
+	 */
+	buf_grow(&json, 6 * (strlen(c->client_id) +
+			     strlen(c->client_secret)) + 64);
+	buf_addstr(&json, "{\n  \"client_id\": ");
+	buf_addquoted(&json, c->client_id);
+	buf_addstr(&json, ",\n  \"client_secret\": ");
+	buf_addquoted(&json, c->client_secret);
+	buf_addstr(&json, "\n}\n");
+
+	fd = create_temp(path, &tmp, err);
+	if (fd < 0)
+		goto out;
+	if (write_all(fd, json.s, json.len) || fsync(fd)) {
+		buf_addf(err, "cannot write '%s': %s", tmp.s, strerror(errno));
+		goto out;
+	}
+	if (close(fd)) {
+		fd = -1;
+		buf_addf(err, "cannot write '%s': %s", tmp.s, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (install(tmp.s, path, force, err))
+		goto out;
+	buf_reset(&tmp);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp.len)
+		unlink(tmp.s);
+	secure_zero(json.s, json.len);
+	buf_release(&json);
+	buf_release(&tmp);
+	return ret;
+}

@@ -1,0 +1,179 @@
+/* The token bucket, driven by a fake clock. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "torq/ratelimit.h"
+#include "torq/banned.h"
+
+/*
+ * A greedy client from start to end (ms): take whenever allowed, else
+ * sleep exactly as told. Returns the number of requests let through.
+ */
+static long run_greedy(struct ratelimit *rl, int64_t start, int64_t end)
+{
+	int64_t now = start, w;
+	long n = 0;
+
+	while (now <= end) {
+		w = ratelimit_take(rl, now);
+		if (w < 0)
+			fail_msg("negative wait %lld", (long long)w);
+		if (w == 0)
+			n++;
+		else
+			now += w;
+	}
+	return n;
+}
+
+static void test_ratelimit_burst_then_wait(void **state)
+{
+	struct ratelimit rl;
+	int i;
+
+	(void)state;
+	ratelimit_init(&rl, 40, 40);
+	for (i = 0; i < 40; i++)
+		if (ratelimit_take(&rl, 1000) != 0)
+			fail_msg("take %d of the burst had to wait", i + 1);
+	assert_int_equal(ratelimit_take(&rl, 1000), 25);
+	/* A refused take takes nothing: the answer does not change. */
+	assert_int_equal(ratelimit_take(&rl, 1000), 25);
+	assert_int_equal(ratelimit_take(&rl, 1010), 15);
+	assert_int_equal(ratelimit_take(&rl, 1025), 0);
+	assert_int_equal(ratelimit_take(&rl, 1025), 25);
+}
+
+static void test_ratelimit_average_rate(void **state)
+{
+	struct ratelimit rl;
+	long n;
+
+	(void)state;
+	ratelimit_init(&rl, 40, 40);
+	n = run_greedy(&rl, 0, 10000);
+	/* At most rate * 10 + burst; a correct bucket lets exactly that. */
+	if (n > 40 * 10 + 40 || n < 40 * 10 + 40 - 2)
+		fail_msg("%ld requests in 10 s at 40/s, burst 40", n);
+
+	ratelimit_init(&rl, 7.5, 3);
+	n = run_greedy(&rl, 5000, 15000);
+	if (n > 75 + 3 || n < 75 + 3 - 2)
+		fail_msg("%ld requests in 10 s at 7.5/s, burst 3", n);
+}
+
+static void test_ratelimit_uneven_clock(void **state)
+{
+	static const int steps[] = { 1, 3, 7, 0, 13, 2, 50, 1, 0, 9 };
+	struct ratelimit rl;
+	int64_t now = 0;
+	long n = 0;
+	size_t i = 0;
+
+	(void)state;
+	/* Callers that poll at odd times never get more than the bound. */
+	ratelimit_init(&rl, 20, 5);
+	while (now <= 10000) {
+		if (ratelimit_take(&rl, now) == 0)
+			n++;
+		now += steps[i++ % (sizeof(steps) / sizeof(steps[0]))];
+	}
+	if (n > 20 * 10 + 5 || n < 20 * 10 - 5)
+		fail_msg("%ld requests in 10 s at 20/s, burst 5", n);
+}
+
+static void test_ratelimit_unlimited(void **state)
+{
+	struct ratelimit rl;
+	int i;
+
+	(void)state;
+	ratelimit_init(&rl, 0, 1);
+	for (i = 0; i < 100000; i++)
+		if (ratelimit_take(&rl, 0) != 0)
+			fail_msg("rate 0 made take %d wait", i + 1);
+	ratelimit_init(&rl, -5, 1);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+	ratelimit_init(&rl, NAN, 1);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+}
+
+static void test_ratelimit_small_burst(void **state)
+{
+	struct ratelimit rl;
+
+	(void)state;
+	/* A burst below 1 counts as 1. */
+	ratelimit_init(&rl, 2, 0);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+	assert_int_equal(ratelimit_take(&rl, 0), 500);
+	assert_int_equal(ratelimit_take(&rl, 499), 1);
+	assert_int_equal(ratelimit_take(&rl, 500), 0);
+
+	ratelimit_init(&rl, 0.5, 1);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+	assert_int_equal(ratelimit_take(&rl, 0), 2000);
+}
+
+static void test_ratelimit_refill_is_capped(void **state)
+{
+	struct ratelimit rl;
+	int i;
+
+	(void)state;
+	ratelimit_init(&rl, 10, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(ratelimit_take(&rl, 0), 0);
+	/* An hour idle buys the burst, not 36,000 requests. */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(ratelimit_take(&rl, 3600000), 0);
+	assert_int_equal(ratelimit_take(&rl, 3600000), 100);
+}
+
+static void test_ratelimit_odd_clocks_and_rates(void **state)
+{
+	struct ratelimit rl;
+	int64_t w;
+
+	(void)state;
+	/* The first take starts the clock wherever it is. */
+	ratelimit_init(&rl, 1, 1);
+	assert_int_equal(ratelimit_take(&rl, -5000), 0);
+	assert_int_equal(ratelimit_take(&rl, -5000), 1000);
+	/* A clock that goes back refills nothing. */
+	assert_int_equal(ratelimit_take(&rl, -9000), 1000);
+	assert_int_equal(ratelimit_take(&rl, -4000), 0);
+
+	/* The wait is at least 1 ms, even at a million per second. */
+	ratelimit_init(&rl, 1e6, 1);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+	assert_int_equal(ratelimit_take(&rl, 0), 1);
+
+	/* A tiny rate gives a long wait, not an overflow. */
+	ratelimit_init(&rl, 1e-300, 1);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+	w = ratelimit_take(&rl, 0);
+	assert_true(w >= (int64_t)365 * 24 * 3600 * 1000);
+	assert_true(w < INT64_MAX / 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ratelimit_burst_then_wait),
+		cmocka_unit_test(test_ratelimit_average_rate),
+		cmocka_unit_test(test_ratelimit_uneven_clock),
+		cmocka_unit_test(test_ratelimit_unlimited),
+		cmocka_unit_test(test_ratelimit_small_burst),
+		cmocka_unit_test(test_ratelimit_refill_is_capped),
+		cmocka_unit_test(test_ratelimit_odd_clocks_and_rates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
