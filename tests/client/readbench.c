@@ -85,8 +85,10 @@ out:
 
 int main(int argc, char **argv)
 {
-	static const char *const args[] = { "--rate-limit", "0", NULL };
-	static const struct bigseed big = { 999, 200, 10, 300 };
+	static const char *const args[] = { "--rate-limit", "0",
+					    "--runner-quota", "100", NULL };
+	/* with the seed's 5 users, 3 integrations, 1 runner, 5 workflows */
+	static const struct bigseed big = { 995, 197, 9, 295 };
 	struct simproc sim;
 	struct client_config cfg;
 	struct client *c;
