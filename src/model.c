@@ -43,6 +43,8 @@ static void workflow_release(struct model_workflow *w)
 	free_strings(w->tags, w->tags_nr);
 	free(w->file);
 	free(w->content);
+	free(w->content_digest);
+	free_strings(w->nested, w->nested_nr);
 }
 
 void model_release(struct model *m)

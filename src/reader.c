@@ -290,7 +290,6 @@ static void build(struct read *rd, struct model *m)
 		if (!in->name)
 			in->name = dup_field(it, "name");
 		in->vendor = dup_field(it, "type_id");
-		in->fingerprint = dup_field(it, "parameters_fingerprint");
 	}
 	json_array_foreach(json_object_get(rd->got, "step_runners"), i, it) {
 		rn = model_add_runner(m);

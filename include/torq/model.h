@@ -57,7 +57,13 @@ struct model_integration {
 	char *id;			/* live */
 	char *name;			/* the display name, the identity */
 	char *vendor;			/* type_id */
-	char *fingerprint;		/* live: parameters_fingerprint, if served */
+	/*
+	 * A salted hash of the parameters (secrets resolved): desired, of
+	 * the manifest's; live, the one torq-apply recorded when it last set
+	 * them (NULL: unknown). The API never returns parameters.
+	 */
+	char *fingerprint;
+	int has_secret;			/* desired: a parameter is a secret */
 	/* desired: a new reference into the doc; may hold secret nodes */
 	json_t *parameters;
 	const struct mark *mark;
@@ -86,8 +92,11 @@ struct model_workflow {
 	int tags_set;			/* desired: the manifest says tags (even []) */
 	int from_source;		/* desired: from: source */
 	char *file;			/* desired: path of the workflow YAML file */
-	char *content;			/* live: the current revision's YAML when read;
-					   desired: NULL (the planner reads the file) */
+	char *content;			/* the YAML: live, the current revision's when
+					   read; desired, the file's or the source's */
+	char *content_digest;		/* of the YAML's meaning (wfyaml.h), or NULL */
+	char **nested;			/* desired: workflows it calls, sorted */
+	size_t nested_nr, nested_alloc;
 	const struct mark *mark;
 };
 

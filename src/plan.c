@@ -1,0 +1,1162 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "torq/buf.h"
+#include "torq/doc.h"
+#include "torq/plan.h"
+#include "torq/suggest.h"
+#include "torq/wrapper.h"
+
+#include "torq/banned.h"
+
+/*
+ * How a plan is made (docs/internals/plan.md): each kind is diffed in
+ * turn, in dependency order, so every step is appended after the steps it
+ * depends on and the array order is already a valid execution order.
+ * Objects are matched through hash maps (jansson objects) keyed by
+ * identity, so a plan is linear in the number of objects.
+ */
+
+static const char *const kind_names[STEP_KIND_NR] = {
+	"create_workspace", "create_claim_mapping", "update_claim_mapping",
+	"delete_claim_mapping", "invite_user", "update_user", "delete_user",
+	"create_integration", "update_integration", "delete_integration",
+	"create_step_runner", "delete_step_runner", "import_workflow",
+	"update_workflow", "delete_workflow", "publish_workflow", "add_tag",
+	"remove_tag",
+};
+
+static const char *const resource_names[RES_NR] = {
+	"workspace", "claim_mapping", "user", "integration", "step_runner",
+	"workflow",
+};
+
+static const char *const resource_titles[RES_NR] = {
+	"workspace", "claim mappings", "users", "integrations",
+	"step runners", "workflows",
+};
+
+const char *plan_action_name(enum plan_action a)
+{
+	return a == PLAN_CREATE ? "create" : a == PLAN_UPDATE ? "update" :
+		"delete";
+}
+
+const char *plan_action_sign(enum plan_action a)
+{
+	return a == PLAN_CREATE ? "+" : a == PLAN_UPDATE ? "~" : "-";
+}
+
+const char *plan_step_kind_name(enum plan_step_kind k)
+{
+	return k < STEP_KIND_NR ? kind_names[k] : "unknown";
+}
+
+const char *plan_resource_name(enum plan_resource r)
+{
+	return r < RES_NR ? resource_names[r] : "unknown";
+}
+
+const char *plan_resource_title(enum plan_resource r)
+{
+	return r < RES_NR ? resource_titles[r] : "unknown";
+}
+
+void plan_init(struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void plan_release(struct plan *p)
+{
+	size_t i, j;
+	struct plan_step *s;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->steps_nr; i++) {
+		s = &p->steps[i];
+		free(s->identity);
+		free(s->id);
+		free(s->detail);
+		for (j = 0; j < s->changes_nr; j++) {
+			free(s->changes[j].field);
+			free(s->changes[j].before);
+			free(s->changes[j].after);
+		}
+		free(s->changes);
+		free(s->deps);
+	}
+	free(p->steps);
+	for (i = 0; i < p->unmanaged_nr; i++) {
+		free(p->unmanaged[i].identity);
+		free(p->unmanaged[i].why);
+	}
+	free(p->unmanaged);
+	free(p->workspace);
+	memset(p, 0, sizeof(*p));
+}
+
+int plan_empty(const struct plan *p)
+{
+	return p->steps_nr == 0;
+}
+
+/* Building steps. */
+
+struct ctx {
+	const struct plan_input *in;
+	const struct model *live;	/* never NULL: an empty model when new */
+	struct plan *p;
+	struct diag_list *diags;
+	long ws_step;			/* the create-workspace step, or -1 */
+	int failed;
+};
+
+static char *xstrdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static size_t add_step(struct ctx *c, enum plan_step_kind kind,
+		       enum plan_action action, enum plan_resource res,
+		       const char *identity, const char *id,
+		       const struct mark *mark)
+{
+	struct plan *p = c->p;
+	struct plan_step *s;
+
+	ALLOC_GROW(p->steps, p->steps_nr + 1, p->steps_alloc);
+	s = &p->steps[p->steps_nr];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->action = action;
+	s->resource = res;
+	s->identity = xstrdup(identity ? identity : "");
+	s->id = xstrdup_or_null(id);
+	s->desired = s->live = s->source = -1;
+	s->mark = mark;
+	if (c->ws_step >= 0) {
+		ALLOC_GROW(s->deps, s->deps_nr + 1, s->deps_alloc);
+		s->deps[s->deps_nr++] = (size_t)c->ws_step;
+	}
+	return p->steps_nr++;
+}
+
+static struct plan_step *step_at(struct ctx *c, size_t i)
+{
+	return &c->p->steps[i];
+}
+
+static void add_dep(struct ctx *c, size_t step, long on)
+{
+	struct plan_step *s = step_at(c, step);
+	size_t i;
+
+	if (on < 0 || (size_t)on == step)
+		return;
+	for (i = 0; i < s->deps_nr; i++)
+		if (s->deps[i] == (size_t)on)
+			return;
+	ALLOC_GROW(s->deps, s->deps_nr + 1, s->deps_alloc);
+	s->deps[s->deps_nr++] = (size_t)on;
+}
+
+static void add_change(struct ctx *c, size_t step, const char *field,
+		       const char *before, const char *after, int sensitive)
+{
+	struct plan_step *s = step_at(c, step);
+	struct plan_change *ch;
+
+	ALLOC_GROW(s->changes, s->changes_nr + 1, s->changes_alloc);
+	ch = &s->changes[s->changes_nr++];
+	ch->field = xstrdup(field);
+	ch->before = xstrdup_or_null(before);
+	ch->after = xstrdup_or_null(after);
+	ch->sensitive = sensitive;
+}
+
+/* A string value as plans show it: "Owner". */
+static char *quoted(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	if (!s)
+		return NULL;
+	buf_addquoted(&b, s);
+	return buf_detach(&b, NULL);
+}
+
+static void add_quoted_change(struct ctx *c, size_t step, const char *field,
+			      const char *before, const char *after)
+{
+	char *b = quoted(before), *a = quoted(after);
+
+	add_change(c, step, field, b, a, 0);
+	free(b);
+	free(a);
+}
+
+static void add_unmanaged(struct ctx *c, enum plan_resource res,
+			  const char *identity, const char *why)
+{
+	struct plan *p = c->p;
+	struct plan_unmanaged *u;
+
+	ALLOC_GROW(p->unmanaged, p->unmanaged_nr + 1, p->unmanaged_alloc);
+	u = &p->unmanaged[p->unmanaged_nr++];
+	u->resource = res;
+	u->identity = xstrdup(identity ? identity : "");
+	u->why = xstrdup_or_null(why);
+}
+
+static void error_at(struct ctx *c, const struct mark *mark,
+		     const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void error_at(struct ctx *c, const struct mark *mark,
+		     const char *path, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	diag_add(c->diags, DIAG_ERROR, mark, path, "%s", msg.s);
+	buf_release(&msg);
+	c->failed = 1;
+}
+
+/* Identity maps: key -> index, as a jansson object. */
+
+static void lower_key(struct buf *k, const char *s)
+{
+	buf_reset(k);
+	for (; s && *s; s++)
+		buf_addch(k, (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s);
+}
+
+static void pair_key(struct buf *k, const char *a, const char *b)
+{
+	buf_reset(k);
+	buf_addf(k, "%zu:%s=%s", a ? strlen(a) : 0, a ? a : "",
+		 b ? b : "");
+}
+
+static long map_get(json_t *map, const char *key)
+{
+	json_t *v = json_object_get(map, key);
+
+	return v ? (long)json_integer_value(v) : -1;
+}
+
+/*
+ * Put key -> i in map; when the key is there already, return the index
+ * it had (a duplicate), else -1.
+ */
+static long map_put(json_t *map, const char *key, long i)
+{
+	long old = map_get(map, key);
+
+	if (old >= 0)
+		return old;
+	json_object_set_new(map, key, json_integer(i));
+	return -1;
+}
+
+static int same_role(const char *a, const char *b)
+{
+	return a && b && !strcasecmp(a, b);
+}
+
+/* The live roles' names, for "did you mean" and the list in messages. */
+static void role_names(const struct model *live, struct buf *out,
+		       const char ***names)
+{
+	size_t i;
+
+	*names = xcalloc(live->roles_nr + 1, sizeof(**names));
+	for (i = 0; i < live->roles_nr; i++) {
+		(*names)[i] = live->roles[i].name ? live->roles[i].name : "";
+		buf_addf(out, "%s%s", i ? ", " : "", (*names)[i]);
+	}
+}
+
+/* A role the manifest names must exist in the target workspace. */
+static int check_role(struct ctx *c, const char *role,
+		      const struct mark *mark, const char *path)
+{
+	struct buf list = BUF_INIT;
+	const char **names = NULL, *hint;
+
+	if (!c->in->live || !role || model_role_by_name(c->live, role))
+		return 0;
+	role_names(c->live, &list, &names);
+	hint = suggest(role, names, c->live->roles_nr);
+	if (hint)
+		error_at(c, mark, path, "role '%s' does not exist in workspace"
+			 " '%s'; did you mean '%s'?", role, c->p->workspace,
+			 hint);
+	else
+		error_at(c, mark, path, "role '%s' does not exist in workspace"
+			 " '%s'; it has: %s", role, c->p->workspace, list.s);
+	free(names);
+	buf_release(&list);
+	return -1;
+}
+
+/* Workspace. */
+
+static void plan_workspace(struct ctx *c)
+{
+	const struct model_workspace *ws = &c->in->desired->workspace;
+	size_t s;
+
+	c->ws_step = -1;
+	if (c->in->live)
+		return;
+	s = add_step(c, STEP_CREATE_WORKSPACE, PLAN_CREATE, RES_WORKSPACE,
+		     ws->name, NULL, NULL);
+	if (ws->copy_sso)
+		add_change(c, s, "copy_sso", NULL, "true", 0);
+	c->ws_step = (long)s;
+}
+
+/* Claim mappings. */
+
+struct want_mapping {
+	const char *claim, *value, *role;
+	const struct mark *mark;
+	long manifest;		/* index in the manifest's items, or -1 */
+	long live;		/* index in live->claim_mappings, or -1 */
+};
+
+static void plan_claim_mappings(struct ctx *c)
+{
+	const struct model *d = c->in->desired, *src = c->in->source;
+	const struct model *live = c->live;
+	struct want_mapping *want = NULL;
+	size_t want_nr = 0, want_alloc = 0, i, j, k, n;
+	json_t *wmap = json_object();
+	struct buf key = BUF_INIT, path = BUF_INIT, rank = BUF_INIT;
+	long *order = NULL, prev = -1, *kept = NULL, li, w;
+	size_t order_nr = 0, kept_nr = 0;
+	char *before, *after;
+	size_t s;
+	long *creates = NULL;
+	size_t creates_nr = 0;
+	size_t *role_step = NULL;
+
+	/* The wanted list: the source's mappings, then the manifest's. */
+	if (d->copy_claims_from_source && src) {
+		for (i = 0; i < src->claim_mappings_nr; i++) {
+			const struct model_claim_mapping *m =
+				&src->claim_mappings[i];
+
+			if (!m->role) {
+				error_at(c, NULL, "claim_mappings",
+					 "the source workspace's claim mapping"
+					 " %s=%s has a role id that is not one"
+					 " of its roles", m->claim, m->value);
+				continue;
+			}
+			pair_key(&key, m->claim, m->value);
+			if (map_put(wmap, key.s, (long)want_nr) >= 0)
+				continue;
+			ALLOC_GROW(want, want_nr + 1, want_alloc);
+			want[want_nr++] = (struct want_mapping){
+				m->claim, m->value, m->role, NULL, -1, -1 };
+		}
+	}
+	for (i = 0; i < d->claim_mappings_nr; i++) {
+		const struct model_claim_mapping *m = &d->claim_mappings[i];
+
+		pair_key(&key, m->claim, m->value);
+		w = map_get(wmap, key.s);
+		if (w >= 0) {
+			/* the manifest's role wins over the source's */
+			want[w].role = m->role;
+			want[w].mark = m->mark;
+			want[w].manifest = (long)i;
+			continue;
+		}
+		map_put(wmap, key.s, (long)want_nr);
+		ALLOC_GROW(want, want_nr + 1, want_alloc);
+		want[want_nr++] = (struct want_mapping){
+			m->claim, m->value, m->role, m->mark, (long)i, -1 };
+	}
+	for (i = 0; i < want_nr; i++) {
+		buf_reset(&path);
+		if (want[i].manifest >= 0)
+			buf_addf(&path, "claim_mappings.items[%ld].role",
+				 want[i].manifest);
+		else
+			buf_addstr(&path, "claim_mappings.copy_from_source");
+		check_role(c, want[i].role, want[i].mark, path.s);
+	}
+
+	/* live: in rank order (the reader sorts by rank) */
+	for (i = 0; i < live->claim_mappings_nr; i++) {
+		pair_key(&key, live->claim_mappings[i].claim,
+			 live->claim_mappings[i].value);
+		w = map_get(wmap, key.s);
+		if (w >= 0 && want[w].live < 0)
+			want[w].live = (long)i;
+	}
+
+	/*
+	 * The order after creates (appended, in wanted order, one after the
+	 * other) and deletes: the wanted items first, then what is kept
+	 * unmanaged, in its present order. Moves then walk the ranks from
+	 * the top, each putting the right item at rank k, so the moves made
+	 * at plan time are the moves the executor makes.
+	 */
+	order = xcalloc(live->claim_mappings_nr + want_nr + 1, sizeof(*order));
+	kept = xcalloc(live->claim_mappings_nr + 1, sizeof(*kept));
+	creates = xcalloc(live->claim_mappings_nr + want_nr + 1,
+			  sizeof(*creates));
+	role_step = xcalloc(want_nr + 1, sizeof(*role_step));
+	for (i = 0; i < live->claim_mappings_nr; i++) {
+		const struct model_claim_mapping *m = &live->claim_mappings[i];
+
+		pair_key(&key, m->claim, m->value);
+		w = map_get(wmap, key.s);
+		if (w >= 0 && want[w].live == (long)i) {
+			order[order_nr++] = w;	/* wanted, as it stands */
+			continue;
+		}
+		buf_reset(&key);
+		buf_addf(&key, "%s=%s", m->claim, m->value);
+		if (c->in->prune) {
+			s = add_step(c, STEP_DELETE_CLAIM_MAPPING, PLAN_DELETE,
+				     RES_CLAIM_MAPPING, key.s, m->id, NULL);
+			step_at(c, s)->live = (long)i;
+			creates[creates_nr++] = (long)s;
+		} else {
+			add_unmanaged(c, RES_CLAIM_MAPPING, key.s, NULL);
+			kept[kept_nr++] = (long)i;
+			/* unmanaged: encoded as -(index + 2) */
+			order[order_nr++] = -(long)i - 2;
+		}
+	}
+	/* creates, one after another so they append in a known order */
+	for (i = 0; i < want_nr; i++) {
+		if (want[i].live >= 0)
+			continue;
+		buf_reset(&key);
+		buf_addf(&key, "%s=%s", want[i].claim, want[i].value);
+		s = add_step(c, STEP_CREATE_CLAIM_MAPPING, PLAN_CREATE,
+			     RES_CLAIM_MAPPING, key.s, NULL, want[i].mark);
+		step_at(c, s)->desired = want[i].manifest;
+		add_quoted_change(c, s, "role", NULL, want[i].role);
+		add_dep(c, s, prev);
+		prev = (long)s;
+		creates[creates_nr++] = (long)s;
+		order[order_nr++] = (long)i;
+	}
+	/* role changes of existing ones: independent of the order */
+	for (i = 0; i < want_nr; i++) {
+		const struct model_claim_mapping *m;
+
+		role_step[i] = (size_t)-1;
+		if (want[i].live < 0)
+			continue;
+		m = &live->claim_mappings[want[i].live];
+		if (same_role(m->role, want[i].role))
+			continue;
+		buf_reset(&key);
+		buf_addf(&key, "%s=%s", want[i].claim, want[i].value);
+		s = add_step(c, STEP_UPDATE_CLAIM_MAPPING, PLAN_UPDATE,
+			     RES_CLAIM_MAPPING, key.s, m->id, want[i].mark);
+		step_at(c, s)->desired = want[i].manifest;
+		step_at(c, s)->live = want[i].live;
+		add_quoted_change(c, s, "role", m->role ? m->role :
+				  m->role_id, want[i].role);
+		role_step[i] = s;
+	}
+	/* moves: target order is wanted items, then kept ones */
+	n = order_nr;
+	prev = -1;
+	for (k = 0; k < n; k++) {
+		long target = k < want_nr ? (long)k :
+			-(long)kept[k - want_nr] - 2;
+
+		if (order[k] == target)
+			continue;
+		for (j = k + 1; j < n && order[j] != target; j++)
+			;
+		if (j == n)
+			continue;	/* cannot happen: every item is in order */
+		memmove(&order[k + 1], &order[k], (j - k) * sizeof(*order));
+		order[k] = target;
+		if (target < 0)
+			continue;	/* an unmanaged one moves up by itself */
+		li = want[target].live;
+		buf_reset(&key);
+		buf_addf(&key, "%s=%s", want[target].claim,
+			 want[target].value);
+		s = add_step(c, STEP_UPDATE_CLAIM_MAPPING, PLAN_UPDATE,
+			     RES_CLAIM_MAPPING, key.s, li >= 0 ?
+			     live->claim_mappings[li].id : NULL,
+			     want[target].mark);
+		step_at(c, s)->desired = want[target].manifest;
+		step_at(c, s)->live = li;
+		buf_reset(&rank);
+		if (li >= 0)
+			buf_addf(&rank, "%ld", live->claim_mappings[li].rank);
+		before = li >= 0 ? xstrdup(rank.s) : NULL;
+		buf_reset(&rank);
+		buf_addf(&rank, "%zu", k + 1);
+		after = xstrdup(rank.s);
+		add_change(c, s, "rank", before, after, 0);
+		free(before);
+		free(after);
+		for (i = 0; i < creates_nr; i++)
+			add_dep(c, s, creates[i]);
+		add_dep(c, s, prev);
+		if (role_step[target] != (size_t)-1)
+			add_dep(c, s, (long)role_step[target]);
+		prev = (long)s;
+	}
+
+	free(role_step);
+	free(creates);
+	free(kept);
+	free(order);
+	free(want);
+	json_decref(wmap);
+	buf_release(&key);
+	buf_release(&path);
+	buf_release(&rank);
+}
+
+/* Users. */
+
+static void plan_users(struct ctx *c)
+{
+	const struct model *d = c->in->desired, *live = c->live;
+	json_t *lmap = json_object();
+	struct buf key = BUF_INIT, path = BUF_INIT;
+	char *seen = xcalloc(live->users_nr + 1, 1);
+	size_t i, s;
+	long li;
+
+	for (i = 0; i < live->users_nr; i++) {
+		lower_key(&key, live->users[i].email);
+		map_put(lmap, key.s, (long)i);
+	}
+	for (i = 0; i < d->users_nr; i++) {
+		const struct model_user *u = &d->users[i];
+		const struct model_user *l;
+
+		buf_reset(&path);
+		buf_addf(&path, "users[%zu].role", i);
+		check_role(c, u->role, u->mark, path.s);
+		lower_key(&key, u->email);
+		li = map_get(lmap, key.s);
+		if (li < 0) {
+			s = add_step(c, STEP_INVITE_USER, PLAN_CREATE,
+				     RES_USER, u->email, NULL, u->mark);
+			step_at(c, s)->desired = (long)i;
+			add_quoted_change(c, s, "role", NULL, u->role);
+			continue;
+		}
+		/* present, or invited and pending: never invited twice */
+		seen[li] = 1;
+		l = &live->users[li];
+		if (same_role(l->role, u->role))
+			continue;
+		s = add_step(c, STEP_UPDATE_USER, PLAN_UPDATE, RES_USER,
+			     l->email, l->id, u->mark);
+		step_at(c, s)->desired = (long)i;
+		step_at(c, s)->live = li;
+		add_quoted_change(c, s, "role", l->role ? l->role :
+				  l->role_id, u->role);
+	}
+	for (i = 0; i < live->users_nr; i++) {
+		const struct model_user *l = &live->users[i];
+
+		if (seen[i])
+			continue;
+		if (!c->in->prune) {
+			add_unmanaged(c, RES_USER, l->email, NULL);
+		} else if (same_role(l->role, "Owner")) {
+			/* never lock the workspace's owners out */
+			add_unmanaged(c, RES_USER, l->email,
+				      "an Owner: never pruned");
+		} else {
+			s = add_step(c, STEP_DELETE_USER, PLAN_DELETE,
+				     RES_USER, l->email, l->id, NULL);
+			step_at(c, s)->live = (long)i;
+		}
+	}
+	free(seen);
+	json_decref(lmap);
+	buf_release(&key);
+	buf_release(&path);
+}
+
+/* Integrations and step runners: by name, created or deleted. */
+
+/*
+ * Map live names to indexes; a name held twice is an error when the
+ * manifest uses it, since then no one can tell which object it means.
+ */
+static json_t *name_map(struct ctx *c, const char *what, size_t nr,
+			const char *(*name)(const struct model *, size_t),
+			json_t *dups)
+{
+	json_t *map = json_object();
+	size_t i;
+
+	(void)what;
+	for (i = 0; i < nr; i++)
+		if (map_put(map, name(c->live, i) ? name(c->live, i) : "",
+			    (long)i) >= 0)
+			json_object_set_new(dups, name(c->live, i),
+					    json_true());
+	return map;
+}
+
+static const char *integration_name(const struct model *m, size_t i)
+{
+	return m->integrations[i].name;
+}
+
+static const char *runner_name(const struct model *m, size_t i)
+{
+	return m->runners[i].name;
+}
+
+static const char *workflow_name(const struct model *m, size_t i)
+{
+	return m->workflows[i].name;
+}
+
+static int duplicate_live(struct ctx *c, json_t *dups, const char *name,
+			  const char *what, const struct mark *mark,
+			  const char *path)
+{
+	if (!json_object_get(dups, name))
+		return 0;
+	error_at(c, mark, path, "workspace '%s' has more than one %s named "
+		 "'%s'; torq-apply cannot tell which one is meant: rename or "
+		 "delete the extra ones in Torq", c->p->workspace, what, name);
+	return 1;
+}
+
+static void plan_integrations(struct ctx *c, long **created, size_t *nr)
+{
+	const struct model *d = c->in->desired, *live = c->live;
+	json_t *dups = json_object();
+	json_t *lmap = name_map(c, "integration", live->integrations_nr,
+				integration_name, dups);
+	char *seen = xcalloc(live->integrations_nr + 1, 1);
+	struct buf path = BUF_INIT;
+	size_t i, s;
+	long li;
+
+	*created = xcalloc(d->integrations_nr + d->runners_nr + 1,
+			   sizeof(**created));
+	*nr = 0;
+	for (i = 0; i < d->integrations_nr; i++) {
+		const struct model_integration *in = &d->integrations[i];
+		const struct model_integration *l;
+
+		buf_reset(&path);
+		buf_addf(&path, "integrations[%zu].name", i);
+		if (duplicate_live(c, dups, in->name, "integration", in->mark,
+				   path.s))
+			continue;
+		li = map_get(lmap, in->name);
+		if (li < 0) {
+			s = add_step(c, STEP_CREATE_INTEGRATION, PLAN_CREATE,
+				     RES_INTEGRATION, in->name, NULL,
+				     in->mark);
+			step_at(c, s)->desired = (long)i;
+			add_quoted_change(c, s, "vendor", NULL, in->vendor);
+			if (in->parameters)
+				add_change(c, s, "parameters", NULL,
+					   SENSITIVE, 1);
+			(*created)[(*nr)++] = (long)s;
+			continue;
+		}
+		seen[li] = 1;
+		l = &live->integrations[li];
+		if (in->vendor && l->vendor && strcmp(in->vendor, l->vendor)) {
+			buf_reset(&path);
+			buf_addf(&path, "integrations[%zu].vendor", i);
+			error_at(c, in->mark, path.s, "integration '%s' is a "
+				 "'%s' integration in workspace '%s', not '%s':"
+				 " Torq cannot change an integration's type; "
+				 "give this one another name", in->name,
+				 l->vendor, c->p->workspace, in->vendor);
+			continue;
+		}
+		/*
+		 * Parameters are write-only: compare the salted hash of what
+		 * the manifest says with the one recorded when torq-apply
+		 * last set them. None recorded: set them, to be sure.
+		 */
+		if (!in->parameters ||
+		    (!(c->in->rotate_secrets && in->has_secret) &&
+		     in->fingerprint && l->fingerprint &&
+		     !strcmp(in->fingerprint, l->fingerprint)))
+			continue;
+		s = add_step(c, STEP_UPDATE_INTEGRATION, PLAN_UPDATE,
+			     RES_INTEGRATION, in->name, l->id, in->mark);
+		step_at(c, s)->desired = (long)i;
+		step_at(c, s)->live = li;
+		add_change(c, s, !l->fingerprint ?
+			   "parameters (never set by torq-apply)" :
+			   in->fingerprint && !strcmp(in->fingerprint,
+						      l->fingerprint) ?
+			   "parameters (--rotate-secrets)" : "parameters",
+			   SENSITIVE, SENSITIVE, 1);
+	}
+	for (i = 0; i < live->integrations_nr; i++) {
+		if (seen[i])
+			continue;
+		if (c->in->prune) {
+			s = add_step(c, STEP_DELETE_INTEGRATION, PLAN_DELETE,
+				     RES_INTEGRATION,
+				     live->integrations[i].name,
+				     live->integrations[i].id, NULL);
+			step_at(c, s)->live = (long)i;
+		} else {
+			add_unmanaged(c, RES_INTEGRATION,
+				      live->integrations[i].name, NULL);
+		}
+	}
+	free(seen);
+	json_decref(lmap);
+	json_decref(dups);
+	buf_release(&path);
+}
+
+static void plan_runners(struct ctx *c, long *created, size_t *nr)
+{
+	const struct model *d = c->in->desired, *live = c->live;
+	json_t *dups = json_object();
+	json_t *lmap = name_map(c, "step runner", live->runners_nr,
+				runner_name, dups);
+	char *seen = xcalloc(live->runners_nr + 1, 1);
+	struct buf path = BUF_INIT;
+	size_t i, s;
+	long li;
+
+	for (i = 0; i < d->runners_nr; i++) {
+		const struct model_runner *r = &d->runners[i];
+		const struct model_runner *l;
+
+		buf_reset(&path);
+		buf_addf(&path, "step_runners[%zu].name", i);
+		if (duplicate_live(c, dups, r->name, "step runner", r->mark,
+				   path.s))
+			continue;
+		li = map_get(lmap, r->name);
+		if (li < 0) {
+			s = add_step(c, STEP_CREATE_RUNNER, PLAN_CREATE,
+				     RES_RUNNER, r->name, NULL, r->mark);
+			step_at(c, s)->desired = (long)i;
+			add_quoted_change(c, s, "platform", NULL, r->platform);
+			if (r->allow_cluster_management)
+				add_change(c, s, "allow_cluster_management",
+					   NULL, "true", 0);
+			if (r->install_commands_out)
+				add_quoted_change(c, s, "install_commands_out",
+						  NULL,
+						  r->install_commands_out);
+			created[(*nr)++] = (long)s;
+			continue;
+		}
+		seen[li] = 1;
+		l = &live->runners[li];
+		if ((r->platform && l->platform &&
+		     strcmp(r->platform, l->platform)) ||
+		    (l->platform && !strcmp(l->platform, "kubernetes") &&
+		     r->allow_cluster_management !=
+		     l->allow_cluster_management))
+			diag_add(c->diags, DIAG_WARNING, r->mark, path.s,
+				 "step runner '%s' differs in workspace '%s' "
+				 "(%s%s); the API cannot change a runner, so "
+				 "it is left as it is", r->name,
+				 c->p->workspace, l->platform,
+				 l->allow_cluster_management ?
+				 ", cluster management allowed" : "");
+	}
+	for (i = 0; i < live->runners_nr; i++) {
+		if (seen[i])
+			continue;
+		if (c->in->prune) {
+			s = add_step(c, STEP_DELETE_RUNNER, PLAN_DELETE,
+				     RES_RUNNER, live->runners[i].name,
+				     live->runners[i].id, NULL);
+			step_at(c, s)->live = (long)i;
+		} else {
+			add_unmanaged(c, RES_RUNNER, live->runners[i].name,
+				      NULL);
+		}
+	}
+	free(seen);
+	json_decref(lmap);
+	json_decref(dups);
+	buf_release(&path);
+}
+
+/* Workflows. */
+
+struct wf_state {
+	long live;		/* index in live->workflows, or -1 */
+	long source;		/* index in source->workflows, or -1 */
+	long content_step;	/* import or update, or -1 */
+	long publish_step;	/* or -1 */
+	long last_step;		/* the last step made for it, or -1 */
+	int mark;		/* topological sort: 0 new, 1 visiting, 2 done */
+	int skip;		/* an error made it unplannable */
+};
+
+struct wf_ctx {
+	struct ctx *c;
+	const struct model *d;
+	struct wf_state *st;
+	json_t *dmap;		/* desired name -> index */
+	json_t *lmap, *ldups, *smap;
+	size_t *topo;
+	size_t topo_nr;
+	long *integration_steps;
+	size_t integration_steps_nr;
+};
+
+/* Children (nested workflows) first; a cycle is an error. */
+static void visit(struct wf_ctx *w, size_t i, struct buf *trail)
+{
+	const struct model_workflow *wf = &w->d->workflows[i];
+	size_t j, len = trail->len;
+	long child;
+
+	if (w->st[i].mark == 2)
+		return;
+	buf_addf(trail, "%s'%s'", len ? " -> " : "", wf->name);
+	if (w->st[i].mark == 1) {
+		error_at(w->c, wf->mark, NULL, "workflows call each other in "
+			 "a cycle (%s), so none can be published first",
+			 trail->s);
+		buf_setlen(trail, len);
+		return;
+	}
+	w->st[i].mark = 1;
+	for (j = 0; j < wf->nested_nr; j++) {
+		child = map_get(w->dmap, wf->nested[j]);
+		if (child >= 0)
+			visit(w, (size_t)child, trail);
+	}
+	w->st[i].mark = 2;
+	w->topo[w->topo_nr++] = i;
+	buf_setlen(trail, len);
+}
+
+static void plan_one_workflow(struct wf_ctx *w, size_t i)
+{
+	struct ctx *c = w->c;
+	const struct model_workflow *wf = &w->d->workflows[i];
+	const struct model_workflow *l = NULL;
+	struct wf_state *st = &w->st[i];
+	const char *const *ltags = NULL;
+	size_t ltags_nr = 0, a, b, j, s, first = c->p->steps_nr;
+	int cmp, fresh, changed = 0;
+	long child, on;
+	const char *id;
+
+	if (st->skip)
+		return;
+	if (st->live >= 0) {
+		l = &c->live->workflows[st->live];
+		ltags = (const char *const *)l->tags;
+		ltags_nr = l->tags_nr;
+	}
+	id = l ? l->id : NULL;
+	fresh = !l;
+	if (fresh) {
+		s = add_step(c, STEP_IMPORT_WORKFLOW, PLAN_CREATE,
+			     RES_WORKFLOW, wf->name, NULL, wf->mark);
+		step_at(c, s)->source = st->source;
+		add_quoted_change(c, s, "from", NULL, wf->from_source ?
+				  "source workspace" : wf->file);
+		st->content_step = (long)s;
+	} else if (wf->content_digest && l->content_digest &&
+		   strcmp(wf->content_digest, l->content_digest)) {
+		s = add_step(c, STEP_UPDATE_WORKFLOW, PLAN_UPDATE,
+			     RES_WORKFLOW, wf->name, id, wf->mark);
+		step_at(c, s)->source = st->source;
+		add_change(c, s, "content", NULL, wf->from_source ?
+			   "(as in the source workspace)" : "(as in the file)",
+			   0);
+		st->content_step = (long)s;
+		changed = 1;
+	}
+	if (st->content_step >= 0) {
+		s = (size_t)st->content_step;
+		step_at(c, s)->desired = (long)i;
+		step_at(c, s)->live = st->live;
+		/* the integrations and runners it may use come first */
+		for (j = 0; j < w->integration_steps_nr; j++)
+			add_dep(c, s, w->integration_steps[j]);
+		/* and the workflows it calls, published when asked */
+		for (j = 0; j < wf->nested_nr; j++) {
+			child = map_get(w->dmap, wf->nested[j]);
+			if (child < 0)
+				continue;
+			on = w->st[child].publish_step >= 0 ?
+				w->st[child].publish_step :
+				w->st[child].content_step;
+			add_dep(c, s, on);
+		}
+		st->last_step = st->content_step;
+	}
+
+	/* Tags, by name, when the manifest lists them: a merge of two sorted lists. */
+	if (wf->tags_set) {
+		a = b = 0;
+		while (a < wf->tags_nr || b < ltags_nr) {
+			cmp = a >= wf->tags_nr ? 1 : b >= ltags_nr ? -1 :
+				strcmp(wf->tags[a], ltags[b]);
+			if (!cmp) {
+				a++;
+				b++;
+				continue;
+			}
+			s = add_step(c, cmp < 0 ? STEP_ADD_TAG :
+				     STEP_REMOVE_TAG, cmp < 0 ? PLAN_CREATE :
+				     PLAN_DELETE, RES_WORKFLOW, wf->name, id,
+				     wf->mark);
+			step_at(c, s)->desired = (long)i;
+			step_at(c, s)->live = st->live;
+			step_at(c, s)->detail = xstrdup(cmp < 0 ?
+							wf->tags[a++] :
+							ltags[b++]);
+			add_dep(c, s, st->content_step);
+			st->last_step = (long)s;
+		}
+	}
+
+	/*
+	 * Publish the current revision when asked and it is not already
+	 * the published one; after the content and the tags (a tag might
+	 * make a revision), and after the nested workflows it calls.
+	 */
+	if (wf->published && (fresh || changed || !l->published)) {
+		s = add_step(c, STEP_PUBLISH_WORKFLOW, PLAN_UPDATE,
+			     RES_WORKFLOW, wf->name, id, wf->mark);
+		step_at(c, s)->desired = (long)i;
+		step_at(c, s)->live = st->live;
+		add_change(c, s, "published", fresh ? NULL : "false", "true",
+			   0);
+		for (j = first; j < s; j++)
+			add_dep(c, s, (long)j);
+		for (j = 0; j < wf->nested_nr; j++) {
+			child = map_get(w->dmap, wf->nested[j]);
+			if (child >= 0)
+				add_dep(c, s, w->st[child].publish_step);
+		}
+		st->publish_step = (long)s;
+	}
+}
+
+static void plan_workflows(struct ctx *c, long *integration_steps,
+			   size_t integration_steps_nr)
+{
+	const struct model *d = c->in->desired, *live = c->live;
+	const struct model *src = c->in->source;
+	struct wf_ctx w;
+	struct buf path = BUF_INIT, trail = BUF_INIT;
+	char *seen = xcalloc(live->workflows_nr + 1, 1);
+	size_t i, s;
+	json_t *sdups = json_object();
+
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.d = d;
+	w.st = xcalloc(d->workflows_nr + 1, sizeof(*w.st));
+	w.topo = xcalloc(d->workflows_nr + 1, sizeof(*w.topo));
+	w.dmap = json_object();
+	w.ldups = json_object();
+	w.lmap = name_map(c, "workflow", live->workflows_nr, workflow_name,
+			  w.ldups);
+	w.smap = json_object();
+	w.integration_steps = integration_steps;
+	w.integration_steps_nr = integration_steps_nr;
+	if (src)
+		for (i = 0; i < src->workflows_nr; i++)
+			if (map_put(w.smap, src->workflows[i].name, (long)i) >=
+			    0)
+				json_object_set_new(sdups,
+						    src->workflows[i].name,
+						    json_true());
+
+	for (i = 0; i < d->workflows_nr; i++) {
+		const struct model_workflow *wf = &d->workflows[i];
+
+		w.st[i].live = w.st[i].source = -1;
+		w.st[i].content_step = w.st[i].publish_step = -1;
+		w.st[i].last_step = -1;
+		map_put(w.dmap, wf->name, (long)i);
+		buf_reset(&path);
+		buf_addf(&path, "workflows[%zu].name", i);
+		if (duplicate_live(c, w.ldups, wf->name, "workflow", wf->mark,
+				   path.s)) {
+			w.st[i].skip = 1;
+			continue;
+		}
+		w.st[i].live = map_get(w.lmap, wf->name);
+		if (w.st[i].live >= 0)
+			seen[w.st[i].live] = 1;
+		if (!wf->from_source)
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "workflows[%zu].from", i);
+		if (!src) {
+			error_at(c, wf->mark, path.s, "workflow '%s' comes from"
+				 " the source workspace, but the manifest has "
+				 "no source: section", wf->name);
+			w.st[i].skip = 1;
+		} else if (json_object_get(sdups, wf->name)) {
+			error_at(c, wf->mark, path.s, "the source workspace "
+				 "has more than one workflow named '%s'",
+				 wf->name);
+			w.st[i].skip = 1;
+		} else if ((w.st[i].source = map_get(w.smap, wf->name)) < 0) {
+			error_at(c, wf->mark, path.s, "the source workspace "
+				 "has no workflow named '%s'", wf->name);
+			w.st[i].skip = 1;
+		}
+	}
+	for (i = 0; i < d->workflows_nr; i++)
+		visit(&w, i, &trail);
+	for (i = 0; i < w.topo_nr; i++)
+		plan_one_workflow(&w, w.topo[i]);
+
+	for (i = 0; i < live->workflows_nr; i++) {
+		if (seen[i])
+			continue;
+		if (c->in->prune) {
+			s = add_step(c, STEP_DELETE_WORKFLOW, PLAN_DELETE,
+				     RES_WORKFLOW, live->workflows[i].name,
+				     live->workflows[i].id, NULL);
+			step_at(c, s)->live = (long)i;
+		} else {
+			add_unmanaged(c, RES_WORKFLOW, live->workflows[i].name,
+				      NULL);
+		}
+	}
+	free(seen);
+	free(w.st);
+	free(w.topo);
+	json_decref(w.dmap);
+	json_decref(w.lmap);
+	json_decref(w.ldups);
+	json_decref(w.smap);
+	json_decref(sdups);
+	buf_release(&path);
+	buf_release(&trail);
+}
+
+/* Counting, per object: created, changed, destroyed, or the same. */
+static void count(struct ctx *c)
+{
+	struct plan *p = c->p;
+	const struct model *d = c->in->desired;
+	json_t *objs = json_object();
+	struct buf key = BUF_INIT;
+	json_t *v;
+	const char *k;
+	size_t i, managed = 0, touched_desired = 0;
+	long act, old;
+
+	for (i = 0; i < p->steps_nr; i++) {
+		const struct plan_step *s = &p->steps[i];
+
+		buf_reset(&key);
+		if (s->resource == RES_USER)
+			lower_key(&key, s->identity);
+		else
+			buf_addstr(&key, s->identity);
+		buf_addf(&key, "\n%d", (int)s->resource);
+		/* a tag step changes its workflow, whatever its sign */
+		act = s->kind == STEP_ADD_TAG || s->kind == STEP_REMOVE_TAG ?
+			PLAN_UPDATE : (long)s->action;
+		v = json_object_get(objs, key.s);
+		old = v ? (long)json_integer_value(v) : -1;
+		/* create and delete win over update */
+		if (old < 0 || old == PLAN_UPDATE)
+			json_object_set_new(objs, key.s, json_integer(act));
+		if (old < 0 && s->desired >= 0)
+			touched_desired++;
+	}
+	json_object_foreach(objs, k, v) {
+		act = (long)json_integer_value(v);
+		if (act == PLAN_CREATE)
+			p->to_add++;
+		else if (act == PLAN_DELETE)
+			p->to_destroy++;
+		else
+			p->to_change++;
+	}
+	if (d->kinds & MODEL_USERS)
+		managed += d->users_nr;
+	if (d->kinds & MODEL_CLAIM_MAPPINGS)
+		managed += d->claim_mappings_nr;
+	if (d->kinds & MODEL_INTEGRATIONS)
+		managed += d->integrations_nr;
+	if (d->kinds & MODEL_RUNNERS)
+		managed += d->runners_nr;
+	if (d->kinds & MODEL_WORKFLOWS)
+		managed += d->workflows_nr;
+	p->unchanged = managed > touched_desired ? managed - touched_desired :
+		0;
+	json_decref(objs);
+	buf_release(&key);
+}
+
+int plan_make(const struct plan_input *in, struct plan *out,
+	      struct diag_list *diags)
+{
+	static struct model empty;
+	struct ctx c;
+	const struct model *d = in->desired;
+	long *made = NULL;
+	size_t made_nr = 0;
+
+	plan_init(out);
+	memset(&c, 0, sizeof(c));
+	c.in = in;
+	c.live = in->live ? in->live : &empty;
+	c.p = out;
+	c.diags = diags;
+	out->workspace = xstrdup(d->workspace.name ? d->workspace.name : "");
+	out->workspace_exists = in->live != NULL;
+
+	plan_workspace(&c);
+	if (d->kinds & MODEL_CLAIM_MAPPINGS)
+		plan_claim_mappings(&c);
+	if (d->kinds & MODEL_USERS)
+		plan_users(&c);
+	if (d->kinds & MODEL_INTEGRATIONS) {
+		plan_integrations(&c, &made, &made_nr);
+	} else {
+		made = xcalloc(d->runners_nr + 1, sizeof(*made));
+	}
+	if (d->kinds & MODEL_RUNNERS)
+		plan_runners(&c, made, &made_nr);
+	if (d->kinds & MODEL_WORKFLOWS)
+		plan_workflows(&c, made, made_nr);
+	free(made);
+	count(&c);
+	return c.failed ? -1 : 0;
+}
