@@ -39,7 +39,8 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 TORQ_APPLY := $(BINDIR)/torq-apply
 
 .PHONY: all deps check unit cases conformance differential valgrind style \
-	bench fuzz install uninstall clean help clienttest readbench
+	bench fuzz install uninstall clean help clienttest readbench \
+	plancases planbench
 
 all: $(TORQ_APPLY)
 
@@ -115,13 +116,30 @@ $(READBENCH_BIN): $(BUILD)/tests/client/readbench.o \
 		  $(BUILD)/tests/sim/simproc.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Golden files of plan (and later apply) against a real torq-sim.
+plancases: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/plan/run.py $(TORQ_APPLY) $(TORQ_SIM) \
+		tests/plan/cases
+
+PLANBENCH_BIN := $(BUILD)/tests/plan/planbench
+
+$(BUILD)/tests/plan/%.o: tests/plan/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(PLANBENCH_BIN): $(BUILD)/tests/plan/planbench.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+planbench: $(PLANBENCH_BIN)
+	@$(PLANBENCH_BIN)
+
 # The live-state read of a large workspace with 50 ms latency.
 readbench: $(TORQ_SIM) $(READBENCH_BIN)
 	@$(READBENCH_BIN) $(TORQ_SIM)
 
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
-check: unit conformance cases differential $(SIM_CHECK) clienttest
+check: unit conformance cases differential $(SIM_CHECK) clienttest plancases
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)
@@ -146,7 +164,7 @@ style:
 
 # Measurements, never part of check: the emulator's throughput and the
 # client's read of a large workspace.
-bench: simbench readbench
+bench: simbench readbench planbench
 
 # Coverage-guided fuzzing for FUZZ_SECONDS per harness: the manifest
 # front end (seeded with every manifest in the tree) and torq-sim's request
@@ -160,8 +178,8 @@ FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
 FUZZ_M_SRC   := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c \
 	tests/fuzz/fuzz_manifest.c
 FUZZ_S_SRC   := $(filter-out src/sim/main.c src/sim/server.c,$(SIM_SRC)) \
-	$(patsubst %,src/%.c,buf wrapper options suggest load doc diag) \
-	tests/fuzz/fuzz_sim.c
+	$(patsubst %,src/%.c,buf wrapper options suggest load doc diag \
+		sha256) tests/fuzz/fuzz_sim.c
 
 build/fuzz/fuzz_manifest: $(FUZZ_M_SRC)
 	@mkdir -p $(@D)

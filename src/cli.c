@@ -38,3 +38,39 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 }
+
+void cli_vars_init(struct cli_vars *v)
+{
+	varset_init(&v->vars);
+	doc_init(&v->doc);
+	diag_list_init(&v->diags, DIAG_MAX_ERRORS);
+}
+
+void cli_vars_release(struct cli_vars *v)
+{
+	varset_release(&v->vars);
+	doc_release(&v->doc);
+	diag_list_release(&v->diags);
+}
+
+int cli_opt_var(const struct option *o, const char *arg, void *ctx,
+		struct buf *err)
+{
+	struct cli_vars *v = ctx;
+
+	(void)o;
+	return varset_parse(&v->vars, arg, err);
+}
+
+int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,
+		     struct buf *err)
+{
+	struct cli_vars *v = ctx;
+
+	(void)o;
+	if (varset_load_file(&v->vars, &v->doc, arg, &v->diags)) {
+		buf_addf(err, "invalid variable file '%s'", arg);
+		return -1;
+	}
+	return 0;
+}

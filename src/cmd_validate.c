@@ -8,34 +8,6 @@
 #include "torq/resolve.h"
 #include "torq/banned.h"
 
-struct validate_ctx {
-	struct varset vars;
-	struct doc var_doc;	/* holds --var-file texts for diagnostics */
-	struct diag_list var_diags;
-};
-
-static int opt_var(const struct option *o, const char *arg, void *ctx,
-		   struct buf *err)
-{
-	struct validate_ctx *c = ctx;
-
-	(void)o;
-	return varset_parse(&c->vars, arg, err);
-}
-
-static int opt_var_file(const struct option *o, const char *arg, void *ctx,
-			struct buf *err)
-{
-	struct validate_ctx *c = ctx;
-
-	(void)o;
-	if (varset_load_file(&c->vars, &c->var_doc, arg, &c->var_diags)) {
-		buf_addf(err, "invalid variable file '%s'", arg);
-		return -1;
-	}
-	return 0;
-}
-
 static void count(struct buf *out, json_t *root, const char *key,
 		  const char *one, const char *many)
 {
@@ -69,23 +41,17 @@ static void summary(const struct doc *doc, struct buf *out)
 
 int cmd_validate(int argc, const char **argv)
 {
-	struct validate_ctx c;
+	struct cli_vars c;
 	int quiet = 0, nargs = 0, i, rc, ret = EXIT_ERROR;
 	struct buf err = BUF_INIT;
 	const struct option opts[] = {
-		OPT_CALLBACK_("var", 0, opt_var, "NAME=VALUE",
-			      "set a variable (repeatable; wins over vars:)"),
-		OPT_CALLBACK_("var-file", 0, opt_var_file, "FILE",
-			      "read variables from a YAML mapping "
-			      "(repeatable)"),
+		CLI_VAR_OPTIONS,
 		OPT_FLAG_("quiet", 'q', &quiet,
 			  "print nothing for valid manifests"),
 		OPT_END_(),
 	};
 
-	varset_init(&c.vars);
-	doc_init(&c.var_doc);
-	diag_list_init(&c.var_diags, DIAG_MAX_ERRORS);
+	cli_vars_init(&c);
 	rc = parse_options(argc - 1, argv + 1, opts, &c, &nargs, &err);
 	if (rc == OPTIONS_HELP) {
 		buf_reset(&err);
@@ -102,7 +68,7 @@ int cmd_validate(int argc, const char **argv)
 		goto out;
 	}
 	if (rc) {
-		cli_print_diags(&c.var_diags, &c.var_doc);
+		cli_print_diags(&c.diags, &c.doc);
 		cli_error("%s", err.s);
 		goto out;
 	}
@@ -141,8 +107,6 @@ int cmd_validate(int argc, const char **argv)
 	}
 out:
 	buf_release(&err);
-	varset_release(&c.vars);
-	doc_release(&c.var_doc);
-	diag_list_release(&c.var_diags);
+	cli_vars_release(&c);
 	return ret;
 }

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "torq/atomicfile.h"
 #include "torq/credentials.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
@@ -210,118 +211,12 @@ static int utf8_valid(const char *s)
 	return 1;
 }
 
-/*
- * A temporary file beside path, created 0600 and exclusively (so no one
- * else's file or link is ever written through). Its name goes to tmp.
- */
-static int create_temp(const char *path, struct buf *tmp, struct buf *err)
-{
-	struct timespec ts;
-	uint32_t x;
-	int fd = -1, i;
-
-	/* No shared counter: threads may write key files at once. */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	x = (uint32_t)getpid() * 2654435761u ^ (uint32_t)ts.tv_nsec ^
-	    (uint32_t)ts.tv_sec ^ (uint32_t)(uintptr_t)&ts;
-	for (i = 0; i < TEMP_ATTEMPTS; i++) {
-		x = x ? x : 0x9e3779b9u;
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		buf_reset(tmp);
-		buf_addf(tmp, "%s.tmp-%08x", path, (unsigned)x);
-		fd = open(tmp->s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-			  O_NOCTTY, 0600);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (fd < 0)
-		buf_addf(err, "cannot create a temporary file beside '%s': %s",
-			 path, strerror(errno));
-	return fd;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Make a new name in path's directory durable; failure costs only that. */
-static void sync_dir(const char *path)
-{
-	struct buf dir = BUF_INIT;
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash)
-		buf_addch(&dir, '.');
-	else
-		buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
-	fd = open(dir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	buf_release(&dir);
-}
-
-/*
- * Put the finished temporary file at path. Without force, link() refuses
- * an existing path atomically; a file system without hard links falls
- * back to a check, then rename().
- */
-static int install(const char *tmp, const char *path, int force,
-		   struct buf *err)
-{
-	struct stat st;
-
-	if (!force) {
-		if (!link(tmp, path)) {
-			unlink(tmp);
-			sync_dir(path);
-			return 0;
-		}
-		if (errno == EEXIST)
-			goto exists;
-		if (errno != EPERM && errno != ENOTSUP && errno != ENOSYS)
-			goto fail;
-		if (!lstat(path, &st))
-			goto exists;
-		if (errno != ENOENT)
-			goto fail;
-	}
-	if (!rename(tmp, path)) {
-		sync_dir(path);
-		return 0;
-	}
-fail:
-	buf_addf(err, "cannot write credentials file '%s': %s", path,
-		 strerror(errno));
-	return -1;
-exists:
-	buf_addf(err, "credentials file '%s' already exists; not replacing "
-		 "it without --force", path);
-	return -1;
-}
-
 int credentials_write_file(const char *path, const struct credentials *c,
 			   int force, struct buf *err)
 {
-	struct buf json = BUF_INIT, tmp = BUF_INIT;
+	struct buf json = BUF_INIT;
 	struct stat st;
-	int fd = -1, ret = -1;
+	int ret = -1;
 
 	if (!c->client_id || !*c->client_id || !c->client_secret ||
 	    !*c->client_secret) {
@@ -351,30 +246,15 @@ int credentials_write_file(const char *path, const struct credentials *c,
 	buf_addquoted(&json, c->client_secret);
 	buf_addstr(&json, "\n}\n");
 
-	fd = create_temp(path, &tmp, err);
-	if (fd < 0)
-		goto out;
-	if (write_all(fd, json.s, json.len) || fsync(fd)) {
-		buf_addf(err, "cannot write '%s': %s", tmp.s, strerror(errno));
-		goto out;
+	ret = atomicfile_write(path, json.s, json.len, 0600,
+			       force ? 0 : ATOMICFILE_NO_CLOBBER,
+			       "credentials file", err);
+	if (ret == -2) {
+		buf_addstr(err, "; not replacing it without --force");
+		ret = -1;
 	}
-	if (close(fd)) {
-		fd = -1;
-		buf_addf(err, "cannot write '%s': %s", tmp.s, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (install(tmp.s, path, force, err))
-		goto out;
-	buf_reset(&tmp);
-	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp.len)
-		unlink(tmp.s);
 	secure_zero(json.s, json.len);
 	buf_release(&json);
-	buf_release(&tmp);
 	return ret;
 }

@@ -18,6 +18,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "plan", cmd_plan,
+	  "show what apply would change in the live workspace" },
 	{ "validate", cmd_validate,
 	  "check manifests and report every problem with file:line:col" },
 	{ "version", cmd_version, "print the version" },
@@ -54,6 +56,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(args[0], "--version"))
 		return cmd_version(argc - 1, args);
+	/* torq-apply --plan MANIFEST is torq-apply plan MANIFEST */
+	if (!strcmp(args[0], "--plan")) {
+		args[0] = "plan";
+		return cmd_plan(argc - 1, args);
+	}
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		names[i] = commands[i].name;
 		if (!strcmp(args[0], commands[i].name))

@@ -713,12 +713,16 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 			     RES_INTEGRATION, in->name, l->id, in->mark);
 		step_at(c, s)->desired = (long)i;
 		step_at(c, s)->live = li;
-		add_change(c, s, !l->fingerprint ?
-			   "parameters (never set by torq-apply)" :
-			   in->fingerprint && !strcmp(in->fingerprint,
-						      l->fingerprint) ?
-			   "parameters (--rotate-secrets)" : "parameters",
-			   SENSITIVE, SENSITIVE, 1);
+		if (!l->fingerprint)
+			add_change(c, s, "parameters (never set by torq-apply)",
+				   NULL, SENSITIVE, 1);
+		else if (in->fingerprint &&
+			 !strcmp(in->fingerprint, l->fingerprint))
+			add_change(c, s, "parameters (--rotate-secrets)", NULL,
+				   SENSITIVE, 1);
+		else
+			add_change(c, s, "parameters", SENSITIVE, SENSITIVE,
+				   1);
 	}
 	for (i = 0; i < live->integrations_nr; i++) {
 		if (seen[i])
@@ -1141,6 +1145,7 @@ int plan_make(const struct plan_input *in, struct plan *out,
 	c.diags = diags;
 	out->workspace = xstrdup(d->workspace.name ? d->workspace.name : "");
 	out->workspace_exists = in->live != NULL;
+	out->prune = in->prune;
 
 	plan_workspace(&c);
 	if (d->kinds & MODEL_CLAIM_MAPPINGS)

@@ -5,6 +5,8 @@
 
 #include "torq/diag.h"
 #include "torq/doc.h"
+#include "torq/options.h"
+#include "torq/resolve.h"
 
 #define TORQ_VERSION "0.1.0"
 
@@ -15,6 +17,7 @@
  */
 int cmd_validate(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
+int cmd_plan(int argc, const char **argv);
 
 /* 1 when stream is a terminal and NO_COLOR is unset (https://no-color.org). */
 int cli_color(FILE *stream);
@@ -27,5 +30,29 @@ void cli_print_diags(const struct diag_list *diags, struct doc *doc);
 
 /* "torq-apply: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * --var and --var-file, shared by the commands that read manifests. A
+ * command's option context must start with a struct cli_vars, which the
+ * callbacks find there.
+ */
+struct cli_vars {
+	struct varset vars;
+	struct doc doc;			/* holds --var-file texts for diagnostics */
+	struct diag_list diags;
+};
+
+void cli_vars_init(struct cli_vars *v);
+void cli_vars_release(struct cli_vars *v);
+int cli_opt_var(const struct option *o, const char *arg, void *ctx,
+		struct buf *err);
+int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,
+		     struct buf *err);
+
+#define CLI_VAR_OPTIONS \
+	OPT_CALLBACK_("var", 0, cli_opt_var, "NAME=VALUE", \
+		      "set a variable (repeatable; wins over vars:)"), \
+	OPT_CALLBACK_("var-file", 0, cli_opt_var_file, "FILE", \
+		      "read variables from a YAML mapping (repeatable)")
 
 #endif

@@ -91,6 +91,7 @@ struct plan_unmanaged {
 struct plan {
 	char *workspace;		/* the workspace's name */
 	int workspace_exists;
+	int prune;			/* made with prune on */
 	struct plan_step *steps;	/* in an order that respects deps */
 	size_t steps_nr, steps_alloc;
 	struct plan_unmanaged *unmanaged;

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "torq/sim/api_assets.h"
+#include "torq/sha256.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
@@ -12,7 +13,7 @@ static void fingerprint(json_t *params, char out[65])
 {
 	char *canon = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
 
-	sim_sha256_hex(canon ? canon : "", canon ? strlen(canon) : 0, out);
+	sha256_hex(canon ? canon : "", canon ? strlen(canon) : 0, out);
 	free(canon);
 }
 

@@ -23,6 +23,7 @@
 
 #include "simproc.h"
 #include "torq/buf.h"
+#include "torq/sha256.h"
 #include "torq/sim/util.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
@@ -789,7 +790,7 @@ static void test_sim_integrations(void **unused)
 	dump = json_dumps(j, 0);
 	assert_null(strstr(dump, "s3cret"));
 	free(dump);
-	sim_sha256_hex(canon, strlen(canon), fp);
+	sha256_hex(canon, strlen(canon), fp);
 	assert_string_equal(jstr(j, "parameters_fingerprint"), fp);
 	id = xstrdup(jstr(j, "id"));
 	fp1 = xstrdup(fp);

@@ -7,9 +7,9 @@
 #include "torq/buf.h"
 
 /*
- * Small helpers of the emulator: a seeded generator, ids, times, base64,
- * SHA-256 and display-name slugs. Nothing here locks: a struct sim_rng
- * belongs to whoever holds the lock around it.
+ * Small helpers of the emulator: a seeded generator, ids, times, base64
+ * and display-name slugs (SHA-256 is the engine's torq/sha256.h). Nothing
+ * here locks: a struct sim_rng belongs to whoever holds the lock around it.
  */
 
 /* xorshift64*: fast, seedable, good enough for ids and fault dice. */
@@ -48,9 +48,6 @@ void sim_base64_encode(struct buf *out, const void *data, size_t len,
  * when s is not base64.
  */
 int sim_base64_decode(struct buf *out, const char *s);
-
-/* SHA-256 of data as 64 lower-case hex digits and a NUL. */
-void sim_sha256_hex(const void *data, size_t len, char out[65]);
 
 /*
  * The name Torq derives from a display name: lower case, every run of

@@ -1,0 +1,29 @@
+#ifndef TORQ_ATOMICFILE_H
+#define TORQ_ATOMICFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "torq/buf.h"
+
+/*
+ * Writing a whole file so that readers see the old contents or the new,
+ * never a part: a temporary file beside path, created exclusively with
+ * mode (so no one else's file or link is ever written through), written,
+ * fsynced, then put in place, and the directory fsynced.
+ */
+enum atomicfile_flags {
+	/* Refuse to replace an existing path (link(), atomically). */
+	ATOMICFILE_NO_CLOBBER = 1 << 0,
+};
+
+/*
+ * Write len bytes of data to path. what names the file in messages
+ * ("credentials file"). With ATOMICFILE_NO_CLOBBER an existing path is an
+ * error saying so, and returns -2. Returns 0, or -1 with a message.
+ */
+int atomicfile_write(const char *path, const void *data, size_t len,
+		     mode_t mode, unsigned flags, const char *what,
+		     struct buf *err);
+
+#endif

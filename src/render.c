@@ -1,0 +1,625 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "torq/buf.h"
+#include "torq/doc.h"
+#include "torq/plan.h"
+#include "torq/render.h"
+#include "torq/wrapper.h"
+
+#include "torq/banned.h"
+
+/*
+ * The three views of a plan (docs/plan-format.md). Text and Markdown
+ * share one body: the steps sorted into blocks, one per object, grouped
+ * by resource. Markdown's diff block differs only in where the sign goes
+ * and in "!" for "~", so both come from the same line emitter.
+ */
+
+#define GREEN	"\033[32m"
+#define YELLOW	"\033[33m"
+#define RED	"\033[31m"
+#define BOLD	"\033[1m"
+#define RESET	"\033[0m"
+
+#define FORMAT_VERSION 1
+
+/* Columns of a block's sign and of the lines inside a block. */
+#define BLOCK_INDENT 2
+#define FIELD_INDENT 6
+
+struct style {
+	int color;
+	int diff;	/* Markdown's diff block: signs first, "!" for "~" */
+};
+
+/*
+ * The length of the valid UTF-8 sequence at s and its code point, or 0
+ * for a byte that does not start one. As strict as jansson: no overlong
+ * forms, no surrogates, nothing above U+10FFFF.
+ */
+static size_t utf8_decode(const char *str, unsigned long *cp)
+{
+	static const unsigned char mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n, i;
+	unsigned long c;
+
+	n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
+		s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
+		s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	c = s[0] & mask[n];
+	/* a NUL is not a continuation byte: never reads past the end */
+	for (i = 1; i < n && (s[i] & 0xc0) == 0x80; i++)
+		c = c << 6 | (s[i] & 0x3f);
+	if (i < n || c < min[n] || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		n = 0;
+	*cp = c;
+	return n;
+}
+
+/* Characters that would let a name rewrite the plan as it is shown. */
+static int unsafe(unsigned long cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		(cp >= 0x202a && cp <= 0x202e) ||	/* bidi overrides */
+		(cp >= 0x2066 && cp <= 0x2069);	/* and isolates */
+}
+
+/*
+ * s, with control characters (C0, DEL, C1), bidirectional overrides and
+ * bytes that are not UTF-8 escaped: "\n", "\t", "\r", "\x1b", "\u202e".
+ * A name then stays on its line, in its order, and cannot drive the
+ * terminal.
+ */
+static void add_clean(struct buf *out, const char *s)
+{
+	unsigned long cp;
+	size_t n;
+
+	for (; *s; s += n) {
+		n = utf8_decode(s, &cp);
+		if (!n) {
+			buf_addf(out, "\\x%02x", (unsigned char)*s);
+			n = 1;
+		} else if (cp == '\n') {
+			buf_addstr(out, "\\n");
+		} else if (cp == '\t') {
+			buf_addstr(out, "\\t");
+		} else if (cp == '\r') {
+			buf_addstr(out, "\\r");
+		} else if (cp < 0x80 && unsafe(cp)) {
+			buf_addf(out, "\\x%02lx", cp);
+		} else if (unsafe(cp)) {
+			buf_addf(out, "\\u%04lx", cp);
+		} else {
+			buf_add(out, s, n);
+		}
+	}
+}
+
+/* Integrations, runners, workflows and the workspace go by name: quoted. */
+static int quoted_identity(enum plan_resource r)
+{
+	return r != RES_USER && r != RES_CLAIM_MAPPING;
+}
+
+static void add_identity(struct buf *out, enum plan_resource r,
+			 const char *identity)
+{
+	if (!identity)
+		identity = "";
+	if (quoted_identity(r) || !*identity) {
+		buf_addch(out, '\'');
+		add_clean(out, identity);
+		buf_addch(out, '\'');
+	} else {
+		add_clean(out, identity);
+	}
+}
+
+/* "claim mapping", "step runner": the JSON name, in words. */
+static void add_resource_label(struct buf *out, enum plan_resource r)
+{
+	const char *s;
+
+	for (s = plan_resource_name(r); *s; s++)
+		buf_addch(out, *s == '_' ? ' ' : *s);
+}
+
+/*
+ * One line: indent, then "SIGN text" in the sign's colour, or text alone.
+ * In a diff block the sign moves to column 0 and the text keeps its
+ * column, so GitHub colours the line and the blocks still line up.
+ */
+static void add_line(struct buf *out, const struct style *st, size_t indent,
+		     char sign, const char *text)
+{
+	const char *color = sign == '+' ? GREEN : sign == '-' ? RED : YELLOW;
+
+	if (!sign) {
+		buf_addchars(out, ' ', indent);
+		buf_addstr(out, text);
+	} else if (st->diff) {
+		buf_addch(out, sign == '~' ? '!' : sign);
+		buf_addchars(out, ' ', indent + 1);
+		buf_addstr(out, text);
+	} else {
+		buf_addchars(out, ' ', indent);
+		if (st->color)
+			buf_addstr(out, color);
+		buf_addch(out, sign);
+		buf_addch(out, ' ');
+		buf_addstr(out, text);
+		if (st->color)
+			buf_addstr(out, RESET);
+	}
+	buf_addch(out, '\n');
+}
+
+/* A value as shown: never a sensitive one, never an empty word. */
+static const char *shown(const struct plan_change *c, const char *v)
+{
+	return !v ? NULL : c->sensitive ? SENSITIVE : *v ? v : "\"\"";
+}
+
+/* "field: before -> after", "field: after", "field: before -> (none)". */
+static void add_change_line(struct buf *out, const struct style *st,
+			    const struct plan_change *c)
+{
+	struct buf line = BUF_INIT;
+	const char *before = shown(c, c->before), *after = shown(c, c->after);
+
+	add_clean(&line, c->field && *c->field ? c->field : "(unnamed)");
+	buf_addstr(&line, ": ");
+	if (before) {
+		add_clean(&line, before);
+		buf_addstr(&line, " -> ");
+	}
+	if (after)
+		add_clean(&line, after);
+	else if (before)
+		buf_addstr(&line, "(none)");
+	else
+		buf_addstr(&line, c->sensitive ? SENSITIVE : "(none)");
+	add_line(out, st, FIELD_INDENT, 0, line.s);
+	buf_release(&line);
+}
+
+static int tag_step(enum plan_step_kind k)
+{
+	return k == STEP_ADD_TAG || k == STEP_REMOVE_TAG;
+}
+
+/* A step inside its object's block. */
+static void render_step(struct buf *out, const struct style *st,
+			const struct plan_step *s)
+{
+	struct buf line = BUF_INIT;
+	size_t i;
+
+	if (tag_step(s->kind)) {
+		buf_addstr(&line, "tag ");
+		if (s->detail && *s->detail)
+			add_clean(&line, s->detail);
+		else
+			buf_addstr(&line, "''");
+		add_line(out, st, FIELD_INDENT,
+			 s->kind == STEP_ADD_TAG ? '+' : '-', line.s);
+	}
+	for (i = 0; i < s->changes_nr; i++)
+		add_change_line(out, st, &s->changes[i]);
+	if (s->kind == STEP_PUBLISH_WORKFLOW && !s->changes_nr)
+		add_line(out, st, FIELD_INDENT, 0, "published: false -> true");
+	buf_release(&line);
+}
+
+/* Steps sorted into objects: by resource, identity, then plan order. */
+struct ref {
+	const struct plan_step *step;
+	size_t index;
+};
+
+/* One object's steps: refs[start .. start + nr), the first at first. */
+struct block {
+	enum plan_resource resource;
+	size_t first, start, nr;
+};
+
+static const char *identity_of(const struct ref *r)
+{
+	return r->step->identity ? r->step->identity : "";
+}
+
+static int same_object(const struct ref *a, const struct ref *b)
+{
+	return a->step->resource == b->step->resource &&
+		!strcmp(identity_of(a), identity_of(b));
+}
+
+static int ref_cmp(const void *va, const void *vb)
+{
+	const struct ref *a = va, *b = vb;
+	int c;
+
+	if (a->step->resource != b->step->resource)
+		return a->step->resource < b->step->resource ? -1 : 1;
+	c = strcmp(identity_of(a), identity_of(b));
+	if (c)
+		return c;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int block_cmp(const void *va, const void *vb)
+{
+	const struct block *a = va, *b = vb;
+
+	if (a->resource != b->resource)
+		return a->resource < b->resource ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/*
+ * "+" when one of the object's steps creates it, "-" when one deletes
+ * it, "~" otherwise. A tag added to a workflow that exists is a change
+ * of the workflow, not a new one, even though its action is "create".
+ */
+static char block_sign(const struct ref *refs, size_t nr)
+{
+	char sign = '~';
+	size_t i;
+
+	for (i = 0; i < nr && sign == '~'; i++) {
+		const struct plan_step *s = refs[i].step;
+
+		if (!tag_step(s->kind) && s->action != PLAN_UPDATE)
+			sign = s->action == PLAN_CREATE ? '+' : '-';
+	}
+	return sign;
+}
+
+static void render_block(struct buf *out, const struct style *st,
+			 const struct ref *refs, size_t nr)
+{
+	struct buf line = BUF_INIT;
+	enum plan_resource r = refs[0].step->resource;
+	size_t i;
+
+	add_resource_label(&line, r);
+	buf_addch(&line, ' ');
+	add_identity(&line, r, refs[0].step->identity);
+	add_line(out, st, BLOCK_INDENT, block_sign(refs, nr), line.s);
+	for (i = 0; i < nr; i++)
+		render_step(out, st, refs[i].step);
+	buf_release(&line);
+}
+
+/* The blocks, grouped under "# users" headings, a blank line between. */
+static void render_body(const struct plan *p, const struct style *st,
+			struct buf *out)
+{
+	struct ref *refs = xcalloc(p->steps_nr + 1, sizeof(*refs));
+	struct block *blocks = xcalloc(p->steps_nr + 1, sizeof(*blocks));
+	struct block *b;
+	size_t i, nr = 0;
+
+	for (i = 0; i < p->steps_nr; i++) {
+		refs[i].step = &p->steps[i];
+		refs[i].index = i;
+	}
+	qsort(refs, p->steps_nr, sizeof(*refs), ref_cmp);
+	for (i = 0; i < p->steps_nr; i++) {
+		if (!i || !same_object(&refs[i - 1], &refs[i])) {
+			b = &blocks[nr++];
+			b->resource = refs[i].step->resource;
+			b->first = refs[i].index;
+			b->start = i;
+			b->nr = 0;
+		}
+		blocks[nr - 1].nr++;
+	}
+	qsort(blocks, nr, sizeof(*blocks), block_cmp);
+	for (i = 0; i < nr; i++) {
+		b = &blocks[i];
+		if (!i || b->resource != blocks[i - 1].resource) {
+			if (i)
+				buf_addch(out, '\n');
+			buf_addchars(out, ' ', BLOCK_INDENT);
+			buf_addf(out, "%s# %s%s\n", st->color ? BOLD : "",
+				 plan_resource_title(b->resource),
+				 st->color ? RESET : "");
+		}
+		render_block(out, st, refs + b->start, b->nr);
+	}
+	free(refs);
+	free(blocks);
+}
+
+static void add_summary(struct buf *out, const struct plan *p)
+{
+	buf_addf(out, "Plan: %zu to add, %zu to change, %zu to destroy.",
+		 p->to_add, p->to_change, p->to_destroy);
+}
+
+static const char *workspace_name(const struct plan *p)
+{
+	return p->workspace ? p->workspace : "";
+}
+
+static void add_unmanaged_text(struct buf *out, const struct plan *p)
+{
+	size_t i;
+
+	buf_addstr(out, p->prune ? "\nKept (not in the manifest, but never "
+		   "pruned):\n" : "\nUnmanaged (not in the manifest, left "
+		   "alone; --prune deletes them):\n");
+	for (i = 0; i < p->unmanaged_nr; i++) {
+		const struct plan_unmanaged *u = &p->unmanaged[i];
+
+		buf_addchars(out, ' ', BLOCK_INDENT);
+		add_resource_label(out, u->resource);
+		buf_addch(out, ' ');
+		add_identity(out, u->resource, u->identity);
+		if (u->why) {
+			buf_addstr(out, " (");
+			add_clean(out, u->why);
+			buf_addch(out, ')');
+		}
+		buf_addch(out, '\n');
+	}
+}
+
+void render_text(const struct plan *p, int color, struct buf *out)
+{
+	struct style st = { color, 0 };
+
+	if (plan_empty(p)) {
+		buf_addstr(out, "No changes. Workspace '");
+		add_clean(out, workspace_name(p));
+		buf_addstr(out, "' matches the manifest.\n");
+	} else {
+		buf_addstr(out, p->workspace_exists ?
+			   "torq-apply will make these changes to workspace '"
+			   : "torq-apply will create workspace '");
+		add_clean(out, workspace_name(p));
+		buf_addstr(out, p->workspace_exists ? "':\n\n" :
+			   "' and make these changes:\n\n");
+		render_body(p, &st, out);
+		buf_addch(out, '\n');
+		add_summary(out, p);
+		buf_addch(out, '\n');
+	}
+	if (p->unchanged)
+		buf_addf(out, "%zu unchanged.\n", p->unchanged);
+	if (p->unmanaged_nr)
+		add_unmanaged_text(out, p);
+}
+
+/* Markdown. */
+
+/* Text outside a code block: what could format, link or tag is escaped. */
+static void add_md_text(struct buf *out, const char *s)
+{
+	struct buf clean = BUF_INIT;
+	const char *c;
+
+	add_clean(&clean, s);
+	for (c = clean.s; *c; c++) {
+		if (strchr("\\`*_[]<>|~&", *c))
+			buf_addch(out, '\\');
+		buf_addch(out, *c);
+	}
+	buf_release(&clean);
+}
+
+static size_t longest_run(const char *s, char ch)
+{
+	size_t run = 0, best = 0;
+
+	for (; *s; s++) {
+		run = *s == ch ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
+/*
+ * A code span holding s exactly: no mention, link or HTML inside one.
+ * Its backtick fence is longer than any run in s, and padded with a
+ * space (which Markdown strips) when s starts or ends with a backtick.
+ */
+static void add_md_code(struct buf *out, const char *s)
+{
+	struct buf clean = BUF_INIT;
+	size_t fence;
+	int pad;
+
+	add_clean(&clean, s ? s : "");
+	fence = longest_run(clean.s, '`') + 1;
+	pad = clean.len && (clean.s[0] == '`' || clean.s[0] == ' ' ||
+			    clean.s[clean.len - 1] == '`' ||
+			    clean.s[clean.len - 1] == ' ');
+	if (!clean.len) {
+		buf_addstr(out, "''");
+	} else {
+		buf_addchars(out, '`', fence);
+		buf_addstr(out, pad ? " " : "");
+		buf_addstr(out, clean.s);
+		buf_addstr(out, pad ? " " : "");
+		buf_addchars(out, '`', fence);
+	}
+	buf_release(&clean);
+}
+
+void render_markdown(const struct plan *p, struct buf *out)
+{
+	struct style st = { 0, 1 };
+	struct buf body = BUF_INIT;
+	size_t fence, i;
+
+	buf_addstr(out, "### torq-apply plan for workspace '");
+	add_md_text(out, workspace_name(p));
+	buf_addstr(out, "'\n\n");
+	if (plan_empty(p)) {
+		buf_addstr(out, "**No changes.** Workspace '");
+		add_md_text(out, workspace_name(p));
+		buf_addstr(out, "' matches the manifest.");
+	} else {
+		buf_addstr(out, "**");
+		add_summary(out, p);
+		buf_addstr(out, "**");
+	}
+	if (p->unchanged)
+		buf_addf(out, " %zu unchanged.", p->unchanged);
+	buf_addch(out, '\n');
+	if (!plan_empty(p)) {
+		/* a fence longer than any run of backticks inside */
+		render_body(p, &st, &body);
+		fence = longest_run(body.s, '`') + 1;
+		if (fence < 3)
+			fence = 3;
+		buf_addch(out, '\n');
+		buf_addchars(out, '`', fence);
+		buf_addstr(out, "diff\n");
+		buf_addstr(out, body.s);
+		buf_addchars(out, '`', fence);
+		buf_addch(out, '\n');
+	}
+	if (p->unmanaged_nr)
+		buf_addstr(out, p->prune ? "\nKept (not in the manifest, but "
+			   "never pruned):\n\n" : "\nUnmanaged (not in the "
+			   "manifest, left alone; `--prune` deletes them):\n\n");
+	for (i = 0; i < p->unmanaged_nr; i++) {
+		const struct plan_unmanaged *u = &p->unmanaged[i];
+
+		buf_addstr(out, "- ");
+		add_resource_label(out, u->resource);
+		buf_addch(out, ' ');
+		add_md_code(out, u->identity);
+		if (u->why) {
+			buf_addstr(out, " (");
+			add_md_text(out, u->why);
+			buf_addch(out, ')');
+		}
+		buf_addch(out, '\n');
+	}
+	buf_release(&body);
+}
+
+/* JSON. */
+
+/*
+ * A JSON string of s, or null for NULL. jansson refuses bytes that are
+ * not UTF-8 (json_string returns NULL, and the key would silently go
+ * missing), so those become U+FFFD.
+ */
+static json_t *jstr(const char *s)
+{
+	struct buf fixed = BUF_INIT;
+	unsigned long cp;
+	json_t *j;
+	size_t n;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		goto out;
+	for (; *s; s += n) {
+		n = utf8_decode(s, &cp);
+		if (n) {
+			buf_add(&fixed, s, n);
+		} else {
+			buf_addstr(&fixed, "\xef\xbf\xbd");
+			n = 1;
+		}
+	}
+	j = json_string(fixed.s);
+out:
+	buf_release(&fixed);
+	return j;
+}
+
+static json_t *value_json(const struct plan_change *c, const char *v)
+{
+	return !v ? json_null() : c->sensitive ? json_string(SENSITIVE) :
+		jstr(v);
+}
+
+static json_t *step_json(const struct plan_step *s, size_t index)
+{
+	json_t *j = json_object(), *changes = json_array();
+	json_t *deps = json_array(), *c;
+	size_t i;
+
+	json_object_set_new(j, "index", json_integer((json_int_t)index));
+	json_object_set_new(j, "kind",
+			    json_string(plan_step_kind_name(s->kind)));
+	json_object_set_new(j, "action",
+			    json_string(plan_action_name(s->action)));
+	json_object_set_new(j, "resource",
+			    json_string(plan_resource_name(s->resource)));
+	json_object_set_new(j, "identity", jstr(s->identity));
+	json_object_set_new(j, "id", jstr(s->id));
+	if (tag_step(s->kind))
+		json_object_set_new(j, "tag", jstr(s->detail));
+	for (i = 0; i < s->changes_nr; i++) {
+		const struct plan_change *ch = &s->changes[i];
+
+		c = json_object();
+		json_object_set_new(c, "field", jstr(ch->field));
+		json_object_set_new(c, "before", value_json(ch, ch->before));
+		json_object_set_new(c, "after", value_json(ch, ch->after));
+		json_object_set_new(c, "sensitive",
+				    json_boolean(ch->sensitive));
+		json_array_append_new(changes, c);
+	}
+	json_object_set_new(j, "changes", changes);
+	for (i = 0; i < s->deps_nr; i++)
+		json_array_append_new(deps,
+				      json_integer((json_int_t)s->deps[i]));
+	json_object_set_new(j, "depends_on", deps);
+	return j;
+}
+
+json_t *render_json(const struct plan *p)
+{
+	json_t *j = json_object(), *ws = json_object(), *sum = json_object();
+	json_t *steps = json_array(), *unmanaged = json_array(), *u;
+	size_t i;
+
+	json_object_set_new(j, "format_version",
+			    json_integer(FORMAT_VERSION));
+	json_object_set_new(ws, "name", jstr(workspace_name(p)));
+	json_object_set_new(ws, "exists", json_boolean(p->workspace_exists));
+	json_object_set_new(j, "workspace", ws);
+	json_object_set_new(j, "prune", json_boolean(p->prune));
+	json_object_set_new(sum, "add", json_integer((json_int_t)p->to_add));
+	json_object_set_new(sum, "change",
+			    json_integer((json_int_t)p->to_change));
+	json_object_set_new(sum, "destroy",
+			    json_integer((json_int_t)p->to_destroy));
+	json_object_set_new(sum, "unchanged",
+			    json_integer((json_int_t)p->unchanged));
+	json_object_set_new(j, "summary", sum);
+	for (i = 0; i < p->steps_nr; i++)
+		json_array_append_new(steps, step_json(&p->steps[i], i));
+	json_object_set_new(j, "steps", steps);
+	for (i = 0; i < p->unmanaged_nr; i++) {
+		u = json_object();
+		json_object_set_new(u, "resource", json_string(
+				plan_resource_name(p->unmanaged[i].resource)));
+		json_object_set_new(u, "identity",
+				    jstr(p->unmanaged[i].identity));
+		json_object_set_new(u, "kept_because",
+				    jstr(p->unmanaged[i].why));
+		json_array_append_new(unmanaged, u);
+	}
+	json_object_set_new(j, "unmanaged", unmanaged);
+	return j;
+}
