@@ -1,0 +1,58 @@
+#ifndef TORQ_PREPARE_H
+#define TORQ_PREPARE_H
+
+#include "torq/connect.h"
+#include "torq/credentials.h"
+#include "torq/diag.h"
+#include "torq/doc.h"
+#include "torq/fingerprint.h"
+#include "torq/model.h"
+#include "torq/plan.h"
+#include "torq/resolve.h"
+
+/*
+ * Everything between a manifest on disk and a plan in memory, shared by
+ * plan and apply: load and check the manifest, pick the workspace and its
+ * key, read the live state (and the source's), read workflow files,
+ * compute digests and fingerprints, and run the planner. No printing:
+ * the caller shows diags and err.
+ */
+struct prepare_options {
+	const char *manifest;
+	const struct varset *vars;
+	const struct connect_options *co;
+	int prune;			/* --prune (policy.prune counts too) */
+	int rotate_secrets;
+};
+
+struct prepared {
+	struct doc doc;
+	struct diag_list diags;		/* the manifest's and the planner's */
+	struct model desired;
+	struct connection conn;
+	struct credentials org_key;	/* --credentials or the environment */
+	struct credentials target_key;
+	struct credentials source_key;
+	int have_org_key, have_target, have_source;
+	struct model live, source;
+	int live_exists;		/* 1 read, -1 to be created */
+	struct fingerprint_store store;
+	int store_open;
+	char dir[4096];			/* the manifest's directory */
+	struct plan plan;
+	char live_fingerprint[65];	/* of the live state read */
+};
+
+/*
+ * Make the plan. Returns 0; -1 with err set (reading or connecting
+ * failed), or -2 with errors in diags (the manifest, or the plan). out
+ * must be released with prepared_release either way.
+ */
+int prepare_plan(const struct prepare_options *o, struct prepared *out,
+		 struct buf *err);
+void prepared_release(struct prepared *p);
+
+/* The key of the target workspace, once it exists; NULL before. */
+const struct credentials *prepared_target_key(const struct prepared *p);
+
+#endif
