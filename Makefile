@@ -38,14 +38,18 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
 TORQ_APPLY := $(BINDIR)/torq-apply
 
-.PHONY: all deps check unit cases conformance differential valgrind style \
+.PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
-	plancases planbench
+	plancases planbench applyrobust
 
 all: $(TORQ_APPLY)
 
+# The quick start: torq-sim, then validate, plan, apply, plan again.
+demo: $(TORQ_APPLY) $(TORQ_SIM)
+	@BINDIR=$(BINDIR) sh tools/demo.sh
+
 help:
-	@echo "targets: all deps check valgrind style bench fuzz install uninstall clean"
+	@echo "targets: demo all deps check valgrind style bench fuzz install uninstall clean"
 	@echo "options: SANITIZE=1 (ASan+UBSan build under $(BINDIR)/sanitize), PREFIX=$(PREFIX)"
 
 deps:
@@ -121,6 +125,12 @@ plancases: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/plan/run.py $(TORQ_APPLY) $(TORQ_SIM) \
 		tests/plan/cases
 
+# apply under injected faults and SIGKILL: converges, no duplicates.
+ROBUST_SEEDS ?= 1,2,3
+applyrobust: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/apply/robust.py $(TORQ_APPLY) $(TORQ_SIM) \
+		$(ROBUST_SEEDS)
+
 PLANBENCH_BIN := $(BUILD)/tests/plan/planbench
 
 $(BUILD)/tests/plan/%.o: tests/plan/%.c
@@ -139,7 +149,7 @@ readbench: $(TORQ_SIM) $(READBENCH_BIN)
 
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
-check: unit conformance cases differential $(SIM_CHECK) clienttest plancases
+check: unit conformance cases differential $(SIM_CHECK) clienttest plancases applyrobust
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)

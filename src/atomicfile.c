@@ -118,6 +118,33 @@ exists:
 	return -2;
 }
 
+/* mkdir -p of path's directory, each new one 0700. */
+static int make_parents(const char *path, struct buf *err)
+{
+	struct buf dir = BUF_INIT;
+	struct stat st;
+	const char *p;
+	int ret = 0;
+
+	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		buf_reset(&dir);
+		buf_add(&dir, path, (size_t)(p - path));
+		if (!mkdir(dir.s, 0700))
+			continue;
+		if (errno == EEXIST && (stat(dir.s, &st) ||
+					!S_ISDIR(st.st_mode)))
+			errno = ENOTDIR;
+		if (errno != EEXIST) {
+			buf_addf(err, "cannot create directory '%s': %s",
+				 dir.s, strerror(errno));
+			ret = -1;
+			break;
+		}
+	}
+	buf_release(&dir);
+	return ret;
+}
+
 int atomicfile_write(const char *path, const void *data, size_t len,
 		     mode_t mode, unsigned flags, const char *what,
 		     struct buf *err)
@@ -125,6 +152,8 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 	struct buf tmp = BUF_INIT;
 	int fd, ret = -1;
 
+	if ((flags & ATOMICFILE_MKDIRS) && make_parents(path, err))
+		return -1;
 	fd = create_temp(path, mode, &tmp, err);
 	if (fd < 0)
 		goto out;

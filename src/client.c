@@ -27,6 +27,13 @@
  * waiting request may start.
  */
 
+/*
+ * A request whose token is refused is sent again with a new one, this
+ * many times: once covers a token expiring in flight; more covers a new
+ * token refused too, which a second refusal of the same key then ends.
+ */
+#define MAX_REAUTHS 3
+
 struct session {
 	struct session *next;
 	char *client_id;
@@ -64,7 +71,7 @@ struct req {
 	int too_large;
 
 	unsigned attempts;
-	int reauthed;
+	int reauthed;			/* times sent again with a new token */
 	unsigned token_gen;
 	int64_t first_ms;
 	int64_t started_ms;
@@ -509,6 +516,14 @@ static int start(struct client *c, struct req *r, int64_t now)
 		r->headers = curl_slist_append(r->headers, auth.s);
 		secure_zero(auth.s, auth.len);
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+		/*
+		 * libcurl silently sends a request again when a reused
+		 * connection dies before any answer byte. For a POST, which
+		 * may create a second object, that is not ours to allow:
+		 * POSTs get a connection of their own.
+		 */
+		if (!strcmp(r->method, "POST"))
+			curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		if (r->body) {
 			curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
 			r->headers = curl_slist_append(r->headers,
@@ -790,9 +805,9 @@ static void finish(struct client *c, struct req *r, CURLcode cc)
 
 	if (http == 302 || http == 401) {
 		describe_http(r, http, body, &r->last_error);
-		if (!r->reauthed) {
-			/* Expired (302) or refused (401): one fresh token. */
-			r->reauthed = 1;
+		if (r->reauthed < MAX_REAUTHS) {
+			/* Expired (302) or refused (401): a fresh token. */
+			r->reauthed++;
 			if (r->token_gen == s->token_gen && s->token) {
 				c->stats.reauths++;
 				wipe_free(s->token);

@@ -247,7 +247,8 @@ int credentials_write_file(const char *path, const struct credentials *c,
 	buf_addstr(&json, "\n}\n");
 
 	ret = atomicfile_write(path, json.s, json.len, 0600,
-			       force ? 0 : ATOMICFILE_NO_CLOBBER,
+			       ATOMICFILE_MKDIRS |
+			       (force ? 0 : ATOMICFILE_NO_CLOBBER),
 			       "credentials file", err);
 	if (ret == -2) {
 		buf_addstr(err, "; not replacing it without --force");

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "torq/cli.h"
 #include "torq/exitcode.h"
@@ -18,6 +19,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "apply", cmd_apply,
+	  "make the live workspace match the manifest" },
 	{ "plan", cmd_plan,
 	  "show what apply would change in the live workspace" },
 	{ "validate", cmd_validate,
@@ -65,6 +68,11 @@ int main(int argc, char **argv)
 		names[i] = commands[i].name;
 		if (!strcmp(args[0], commands[i].name))
 			return commands[i].fn(argc - 1, args);
+	}
+	/* torq-apply MANIFEST ... is torq-apply apply MANIFEST ... */
+	if (args[0][0] != '-' && !access(args[0], R_OK)) {
+		argv[0] = "apply";
+		return cmd_apply(argc, (const char **)argv);
 	}
 	hint = suggest(args[0], names, ARRAY_SIZE(commands));
 	if (hint)

@@ -15,6 +15,8 @@
 enum atomicfile_flags {
 	/* Refuse to replace an existing path (link(), atomically). */
 	ATOMICFILE_NO_CLOBBER = 1 << 0,
+	/* Create missing parent directories, mode 0700. */
+	ATOMICFILE_MKDIRS = 1 << 1,
 };
 
 /*

@@ -15,7 +15,7 @@
  * multi handle; HTTP/2 where the server offers it), at most `parallel` in
  * flight. Requests belong to a session, one per API key (one per
  * workspace): the session holds the key, the bearer token (fetched when
- * first needed, renewed before it expires and once after a 302 or 401)
+ * first needed, renewed before it expires and after a 302 or 401)
  * and a rate limiter, so no session exceeds its requests per second.
  *
  * Failures are retried with exponential backoff and jitter, bounded in

@@ -773,6 +773,8 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req,
 		if (sim_state_save(api->state, &err))
 			sim_fail(&c, 500, SIM_INTERNAL, "%s", err.s);
 	}
+	if (act.drop_after)
+		res->drop = 1;	/* done, but the caller never hears of it */
 count:
 	if (locked)
 		sim_state_unlock(api->state);

@@ -99,6 +99,7 @@ static const char *const kind_names[] = {
 	[SIM_FAULT_LATENCY] = "latency",
 	[SIM_FAULT_EXPIRE_TOKEN] = "expire_token",
 	[SIM_FAULT_CHAOS] = "chaos",
+	[SIM_FAULT_DROP_AFTER] = "drop_after",
 };
 
 static int get_long(const json_t *rule, const char *key, long min, long max,
@@ -156,7 +157,7 @@ static int parse_rule(const json_t *spec, size_t i, struct sim_fault_rule *r,
 			break;
 	if (!kind || k == ARRAY_SIZE(kind_names)) {
 		buf_addf(err, "rules[%zu].kind must be one of status, drop, "
-			 "latency, expire_token, chaos", i);
+			 "drop_after, latency, expire_token, chaos", i);
 		return -1;
 	}
 	r->kind = (enum sim_fault_kind)k;
@@ -301,6 +302,9 @@ void sim_faults_check(struct sim_faults *f, const char *route,
 		case SIM_FAULT_DROP:
 			if (!act->status)
 				act->drop = 1;
+			break;
+		case SIM_FAULT_DROP_AFTER:
+			act->drop_after = 1;
 			break;
 		case SIM_FAULT_LATENCY:
 			act->latency_ms += r->latency_ms;

@@ -440,6 +440,37 @@ static void test_client_dropped_connections(void **state)
 	buf_release(&err);
 }
 
+/* Done by the server, answer lost: unknown, and never sent twice. */
+static void test_client_post_never_resent(void **state)
+{
+	struct fix *f = *state;
+	struct buf err = BUF_INIT;
+	json_t *users;
+
+	json_decref(must_call(f, "GET", "/roles", NULL));	/* warm */
+	faults(f, "{\"rules\":[{\"route\":\"POST /v1alpha/users/invite\","
+		  "\"kind\":\"drop_after\",\"every\":1,\"count\":1}]}");
+	assert_int_equal(call(f, "POST", "/users/invite",
+			      invite("once@example.com"), NULL, &err),
+			 CLIENT_OUTCOME_UNKNOWN);
+	assert_int_equal(stat_of(f, "by_route", "POST /v1alpha/users/invite"),
+			 1);
+	/* the invitation was made, exactly once */
+	users = must_call(f, "GET", "/users?page_size=100", NULL);
+	{
+		json_t *u;
+		size_t i, n = 0;
+
+		json_array_foreach(json_object_get(users, "users"), i, u)
+			n += !strcmp(json_string_value(json_object_get(u,
+				"email")), "once@example.com");
+		assert_int_equal(n, 1);
+	}
+	json_decref(users);
+	assert_int_equal(stat_of(f, NULL, "mutations_total"), 1);
+	buf_release(&err);
+}
+
 static void test_client_timeouts(void **state)
 {
 	struct fix *f = *state;
@@ -955,6 +986,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_client_gives_up, reset),
 		cmocka_unit_test_setup(test_client_retry_budget, reset),
 		cmocka_unit_test_setup(test_client_dropped_connections, reset),
+		cmocka_unit_test_setup(test_client_post_never_resent, reset),
 		cmocka_unit_test_setup(test_client_timeouts, reset),
 		cmocka_unit_test_setup(test_client_error_codes, reset),
 		cmocka_unit_test(test_client_invite_existing_quirks),

@@ -4,7 +4,10 @@
 usage: run.py TORQ_APPLY TORQ_SIM CASES_DIR   (UPDATE=1 rewrites expectations)
 
 Each case is a directory holding:
-  args         the command line after the program name (shell words)
+  args         the command line after the program name (shell words);
+               several lines run one after another, each transcript
+               headed by its command and followed by the number of API
+               mutations torq-sim counted for it
   before.json  optional: API calls made first, as Template's key
                [{"method": "POST", "path": "/users/invite", "body": {...}}]
                (a path starting with /_sim/ goes to the test controls)
@@ -59,6 +62,8 @@ def token(base):
 def normalize(text, base, work):
     text = text.replace(base, "$SIM").replace(work, "$T")
     text = UUID.sub("<uuid>", text)
+    text = re.sub(r"\([0-9]+\.[0-9]+ s\)", "(N s)", text)
+    text = re.sub(r" in [0-9]+\.[0-9] s\.", " in N s.", text)
     return re.sub(r"sim-[0-9]+\b", "sim-N", text)
 
 
@@ -105,15 +110,24 @@ def run_case(case, tool, base, root):
                         k, _, v = line.partition("=")
                         env[k] = v.replace("$T", work)
         with open(os.path.join(case, "args")) as f:
-            args = shlex.split(f.read())
-        cmd = shlex.split(os.environ.get("VALGRIND", "")) + [tool] + args
-        p = subprocess.run(cmd, cwd=work, env=env, capture_output=True,
-                           timeout=300)
-        got = {
-            "stdout": normalize(p.stdout.decode(), base, work),
-            "stderr": normalize(p.stderr.decode(), base, work),
-            "exit": "%d\n" % p.returncode,
-        }
+            lines = [l for l in f.read().splitlines() if l.strip()]
+        got = {"stdout": "", "stderr": "", "exit": ""}
+        for line in lines:
+            args = shlex.split(line)
+            before = http(base, "GET", "/_sim/stats")["mutations_total"]
+            cmd = shlex.split(os.environ.get("VALGRIND", "")) + [tool] + args
+            p = subprocess.run(cmd, cwd=work, env=env, capture_output=True,
+                               stdin=subprocess.DEVNULL, timeout=300)
+            after = http(base, "GET", "/_sim/stats")["mutations_total"]
+            out = normalize(p.stdout.decode(), base, work)
+            err = normalize(p.stderr.decode(), base, work)
+            if len(lines) > 1:
+                out = "$ torq-apply %s\n%s(%d API mutations)\n" % (
+                    line, out, after - before)
+                err = ("$ torq-apply %s\n" % line + err) if err else ""
+            got["stdout"] += out
+            got["stderr"] += err
+            got["exit"] += "%d\n" % p.returncode
         secrets = (b"S3cretSlack", b"jira-S3cret-token")
         for secret in secrets + (b"sim-admin-secret",):
             for stream in ("stdout", "stderr"):
@@ -131,7 +145,9 @@ def run_case(case, tool, base, root):
             for n in names:
                 full = os.path.join(top, n)
                 rel = os.path.relpath(full, work)
-                if not rel.startswith("manifests" + os.sep) and \
+                ours = not rel.startswith("manifests" + os.sep) or \
+                    os.sep + ".torq-apply" + os.sep in rel
+                if ours and \
                    not os.path.exists(os.path.join(case, "files", rel)):
                     listing.append("%s %o\n" % (
                         rel, os.stat(full).st_mode & 0o777))

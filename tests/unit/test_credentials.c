@@ -325,11 +325,13 @@ static void test_credentials_write_failures(void **state)
 	struct credentials bad = { "id", "hunter2\xff" };
 	struct buf err = BUF_INIT, p = BUF_INIT;
 
-	buf_addf(&p, "%s/no/such/dir/key.json", f->dir);
+	/* missing directories are made, 0700; a file in the way is not */
+	buf_addf(&p, "%s/path", f->path.s);
+	assert_int_equal(credentials_write_file(f->path.s, &ok, 0, &err), 0);
 	assert_int_equal(credentials_write_file(p.s, &ok, 0, &err), -1);
-	assert_non_null(strstr(err.s, "cannot create a temporary file beside"
-			       " '"));
-	assert_non_null(strstr(err.s, "No such file or directory"));
+	assert_non_null(strstr(err.s, "cannot create directory '"));
+	assert_non_null(strstr(err.s, "Not a directory"));
+	unlink(f->path.s);
 
 	buf_reset(&err);
 	assert_int_equal(credentials_write_file(f->path.s, &empty, 0, &err),

@@ -21,6 +21,7 @@ enum sim_fault_kind {
 	SIM_FAULT_LATENCY,	/* answer late */
 	SIM_FAULT_EXPIRE_TOKEN,	/* expire the caller's token first */
 	SIM_FAULT_CHAOS,	/* one of 429, 502, 503 or drop at random */
+	SIM_FAULT_DROP_AFTER,	/* do the work, then close: the answer is lost */
 };
 
 struct sim_fault_rule {
@@ -39,6 +40,7 @@ struct sim_fault_rule {
 /* What the rules decided for one request. */
 struct sim_fault_action {
 	int drop;
+	int drop_after;		/* handle the request, then drop the answer */
 	int status;		/* 0: answer normally */
 	int retry_after;	/* -1: none */
 	long latency_ms;

@@ -1,0 +1,332 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "torq/apply.h"
+#include "torq/buf.h"
+#include "torq/cli.h"
+#include "torq/connect.h"
+#include "torq/exitcode.h"
+#include "torq/journal.h"
+#include "torq/prepare.h"
+#include "torq/render.h"
+#include "torq/wrapper.h"
+
+#include "torq/banned.h"
+
+/*
+ * torq-apply apply: plan, show, confirm, run the steps, record them, and
+ * read the workspace again to confirm it now matches.
+ */
+
+#define PLAN_FILE_MAX (64u << 20)
+
+struct apply_cmd {
+	struct cli_vars v;		/* first: the --var callbacks find it */
+	struct connect_options co;
+	int yes, force, prune, rotate;
+};
+
+struct progress {
+	size_t total;
+	size_t ended;
+	int color;
+};
+
+static void on_progress(void *ctx, const struct apply_event *ev)
+{
+	struct progress *pr = ctx;
+	const char *sign = plan_action_sign(ev->step->action);
+	const char *c = "", *r = "";
+
+	if (ev->status == APPLY_RUNNING)
+		return;
+	pr->ended++;
+	if (pr->color) {
+		c = ev->status == APPLY_DONE ? "\033[32m" : "\033[31m";
+		r = "\033[0m";
+	}
+	printf("[%zu/%zu] %s %s %s%s%s: %s%s%s", pr->ended, pr->total, sign,
+	       plan_step_kind_name(ev->step->kind), ev->step->identity,
+	       ev->step->detail ? " #" : "",
+	       ev->step->detail ? ev->step->detail : "", c,
+	       apply_status_name(ev->status), r);
+	if (ev->status == APPLY_DONE)
+		printf(" (%.2f s)", ev->seconds);
+	if (ev->message)
+		printf(": %s", ev->message);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* The saved plan's wrapper (docs/plan-format.md), or NULL if not one. */
+static json_t *read_saved_plan(const char *path)
+{
+	struct buf text = BUF_INIT;
+	json_t *j = NULL;
+
+	if (!buf_read_file(&text, path, PLAN_FILE_MAX) && text.len &&
+	    text.s[0] == '{')
+		j = json_loadb(text.s, text.len, 0, NULL);
+	buf_release(&text);
+	if (j && !json_is_string(json_object_get(j, "live_fingerprint"))) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+static int confirm(const char *workspace, int yes)
+{
+	char line[64];
+
+	if (yes)
+		return 0;
+	if (!isatty(STDIN_FILENO)) {
+		cli_error("not asking on a terminal: give --yes to apply");
+		return -1;
+	}
+	printf("\nApply these changes to workspace '%s'? Only 'yes' is "
+	       "accepted: ", workspace);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin) || strcmp(line, "yes\n")) {
+		cli_error("apply cancelled; nothing was changed");
+		return -1;
+	}
+	return 0;
+}
+
+static int written(const struct apply_result *res, const char *path)
+{
+	size_t i;
+
+	for (i = 0; path && i < res->files_nr; i++)
+		if (!strcmp(res->files[i], path))
+			return 1;
+	return 0;
+}
+
+/* Read again and plan again: nothing should be left to do. */
+static void check_converged(const struct prepare_options *po)
+{
+	struct prepared again;
+	struct buf err = BUF_INIT;
+	int rc = prepare_plan(po, &again, &err);
+
+	if (rc)
+		fprintf(stderr, "torq-apply: could not read the workspace again"
+			" to confirm it: %s\n", err.len ? err.s :
+			"the plan failed");
+	else if (!plan_empty(&again.plan))
+		fprintf(stderr, "torq-apply: workspace '%s' does not match the"
+			" manifest yet: %zu step%s left; run apply again\n",
+			again.plan.workspace, again.plan.steps_nr,
+			again.plan.steps_nr == 1 ? "" : "s");
+	else
+		printf("Workspace '%s' matches the manifest.\n",
+		       again.plan.workspace);
+	prepared_release(&again);
+	buf_release(&err);
+}
+
+int cmd_apply(int argc, const char **argv)
+{
+	struct apply_cmd ac;
+	struct prepare_options po;
+	struct prepared pp;
+	struct apply_env env;
+	struct apply_result res;
+	struct progress pr;
+	struct journal jn;
+	struct journal_last last;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	const struct credentials *tk;
+	const char *path, *saved_fp = NULL;
+	json_t *saved = NULL, *jv, *v, *now = NULL;
+	const char *key;
+	struct timespec t0, t1;
+	int nargs = 0, rc, ret = EXIT_ERROR, prepared = 0, journal_open_ = 0;
+	size_t i;
+	const struct option opts[] = {
+		CLI_VAR_OPTIONS,
+		OPT_FLAG_("yes", 'y', &ac.yes,
+			  "apply without asking (needed without a terminal)"),
+		OPT_FLAG_("force", 0, &ac.force,
+			  "replace an existing credentials_out file"),
+		OPT_FLAG_("prune", 0, &ac.prune,
+			  "delete what the manifest does not name (as "
+			  "policy.prune)"),
+		OPT_FLAG_("rotate-secrets", 0, &ac.rotate,
+			  "set every integration holding a secret again"),
+		CONNECT_OPTIONS(&ac.co),
+		OPT_END_(),
+	};
+
+	memset(&ac, 0, sizeof(ac));
+	memset(&res, 0, sizeof(res));
+	memset(&last, 0, sizeof(last));
+	cli_vars_init(&ac.v);
+	rc = parse_options(argc - 1, argv + 1, opts, &ac, &nargs, &err);
+	if (rc == OPTIONS_HELP) {
+		buf_reset(&err);
+		options_usage("torq-apply apply MANIFEST|PLAN [options]",
+			      "Make the workspace match the manifest: plan, "
+			      "show the plan, ask (or --yes),\nrun the steps, "
+			      "then read the workspace again to confirm. A "
+			      "saved plan\n(plan --out) is applied only if the"
+			      " workspace has not changed since.\nExit 0 when"
+			      " every step is done, 1 otherwise.", opts, &err);
+		fputs(err.s, stdout);
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (rc) {
+		cli_print_diags(&ac.v.diags, &ac.v.doc);
+		cli_error("%s", err.s);
+		goto out;
+	}
+	if (nargs != 1) {
+		cli_error("apply needs one manifest or saved plan; see "
+			  "'torq-apply apply --help'");
+		goto out;
+	}
+	path = argv[1];
+
+	/* A saved plan names its manifest and variables. */
+	saved = read_saved_plan(path);
+	if (saved) {
+		path = json_string_value(json_object_get(saved, "manifest"));
+		saved_fp = json_string_value(json_object_get(saved,
+						"live_fingerprint"));
+		jv = json_object_get(saved, "vars");
+		json_object_foreach(jv, key, v)
+			if (json_is_string(v))
+				varset_set(&ac.v.vars, key,
+					   json_string_value(v));
+		if (!path) {
+			cli_error("'%s' is a plan file without a manifest",
+				  argv[1]);
+			goto out;
+		}
+	}
+
+	memset(&po, 0, sizeof(po));
+	po.manifest = path;
+	po.vars = &ac.v.vars;
+	po.co = &ac.co;
+	po.prune = ac.prune;
+	po.rotate_secrets = ac.rotate;
+	rc = prepare_plan(&po, &pp, &err);
+	prepared = 1;
+	cli_print_diags(&pp.diags, &pp.doc);
+	if (rc == -2) {
+		cli_error("'%s' cannot be applied; nothing was changed", path);
+		goto out;
+	}
+	if (rc) {
+		cli_error("%s", err.s);
+		goto out;
+	}
+	if (saved) {
+		now = render_json(&pp.plan);
+		if (strcmp(saved_fp, pp.live_fingerprint) ||
+		    !json_equal(now, json_object_get(saved, "plan"))) {
+			cli_error("workspace '%s' or the manifest changed since "
+				  "'%s' was made; make a new plan",
+				  pp.plan.workspace, argv[1]);
+			goto out;
+		}
+	}
+	if (!journal_last_run(pp.dir, pp.plan.workspace, &last, &err) &&
+	    journal_describe_last(&last, &out))
+		fprintf(stderr, "torq-apply: note: %s\n", out.s);
+	buf_reset(&out);
+	buf_reset(&err);
+
+	render_text(&pp.plan, cli_color(stdout), &out);
+	fputs(out.s, stdout);
+	if (plan_empty(&pp.plan)) {
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (confirm(pp.plan.workspace, ac.yes))
+		goto out;
+	putchar('\n');
+
+	if (journal_open(&jn, pp.dir, pp.plan.workspace, &err) ||
+	    journal_begin(&jn, pp.plan.workspace, pp.plan.steps_nr, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
+	journal_open_ = 1;
+	memset(&env, 0, sizeof(env));
+	memset(&pr, 0, sizeof(pr));
+	pr.total = pp.plan.steps_nr;
+	pr.color = cli_color(stdout);
+	env.client = pp.conn.client;
+	if (pp.have_org_key)
+		env.org = client_session(pp.conn.client,
+					 pp.org_key.client_id,
+					 pp.org_key.client_secret);
+	tk = prepared_target_key(&pp);
+	if (tk)
+		env.target = client_session(pp.conn.client, tk->client_id,
+					    tk->client_secret);
+	env.doc = &pp.doc;
+	env.desired = &pp.desired;
+	env.live = pp.live_exists > 0 ? &pp.live : NULL;
+	env.store = &pp.store;
+	env.journal = &jn;
+	env.force = ac.force;
+	env.progress = on_progress;
+	env.progress_ctx = &pr;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = apply_run(&env, &pp.plan, &res, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == -2)
+		cli_error("%s", err.s);
+	buf_reset(&err);
+	/* Fingerprints of what was set, even when some steps failed. */
+	if (fingerprint_store_save(&pp.store, &err))
+		cli_error("%s", err.s);
+	buf_reset(&err);
+	journal_end(&jn, rc ? "failed" : "ok", res.done, res.failed,
+		    res.skipped, &err);
+
+	printf("\nApply %s: %zu done, %zu failed, %zu skipped in %.1f s.\n",
+	       rc ? "incomplete" : "complete", res.done, res.failed,
+	       res.skipped, (double)(t1.tv_sec - t0.tv_sec) +
+	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	for (i = 0; i < res.files_nr; i++)
+		printf("Wrote %s (mode 0600)\n", res.files[i]);
+	for (i = 0; i < pp.desired.runners_nr; i++)
+		if (written(&res, pp.desired.runners[i].install_commands_out))
+			printf("Run %s where step runner '%s' should live.\n",
+			       pp.desired.runners[i].install_commands_out,
+			       pp.desired.runners[i].name);
+	if (rc) {
+		buf_reset(&out);
+		journal_path(pp.dir, pp.plan.workspace, &out);
+		fprintf(stderr, "torq-apply: some steps did not run; the "
+			"journal is %s; apply again to finish\n", out.s);
+		goto out;
+	}
+	check_converged(&po);
+	ret = EXIT_OK;
+out:
+	if (journal_open_)
+		journal_close(&jn);
+	journal_last_release(&last);
+	apply_result_release(&res);
+	json_decref(saved);
+	json_decref(now);
+	if (prepared)
+		prepared_release(&pp);
+	cli_vars_release(&ac.v);
+	buf_release(&err);
+	buf_release(&out);
+	return ret;
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""apply under faults and crashes, against a real torq-sim.
+
+usage: robust.py TORQ_APPLY TORQ_SIM [SEEDS]
+
+For each seed:
+- faults: 429, 502, 503 and dropped connections at a 20% rate, tokens
+  expiring at 5%, and 5% of requests done but their answers lost; apply
+  is run until it succeeds (at most 10 times);
+- crash: every request 25 ms late, apply is killed with SIGKILL after a
+  seeded delay, then run again without faults (at most 3 times: a
+  request in flight at the crash may land after the next run has read
+  the workspace, and that run then reports the conflict).
+After each, a plan must show no changes and torq-sim's state must hold no
+duplicate user, invitation, claim mapping, integration, step runner or
+workflow. Prints one line per run; exits 1 on the first failure.
+"""
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+MANIFEST = "manifests/examples/single-workspace.yaml"
+
+
+def http(base, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method)
+    with urllib.request.urlopen(req) as r:
+        text = r.read()
+    return json.loads(text) if text else None
+
+
+def duplicates(state):
+    problems = []
+    rules = (("users", lambda o: o["email"].lower()),
+             ("claim_mappings",
+              lambda o: (o["claim_name"], o["claim_value"])),
+             ("integrations", lambda o: o["display_name"]),
+             ("step_runners", lambda o: o["display_name"]),
+             ("workflows", lambda o: o["name"]))
+    names = [w["name"].lower() for w in state["workspaces"]]
+    if len(names) != len(set(names)):
+        problems.append("duplicate workspaces: %s" % names)
+    for ws in state["workspaces"]:
+        for kind, key in rules:
+            seen = {}
+            for o in ws.get(kind, []):
+                k = key(o)
+                seen[k] = seen.get(k, 0) + 1
+            dup = [k for k, n in seen.items() if n > 1]
+            if dup:
+                problems.append("workspace %s: duplicate %s: %s" %
+                                (ws["name"], kind, dup))
+    return problems
+
+
+class Run:
+    def __init__(self, tool, sim, root):
+        self.tool, self.sim, self.root = tool, sim, root
+        self.work = tempfile.mkdtemp(prefix="torq-robust-")
+        shutil.copytree(os.path.join(root, "manifests"),
+                        os.path.join(self.work, "manifests"))
+        os.mkdir(os.path.join(self.work, "secrets"), 0o700)
+        key = os.path.join(self.work, "secrets", "template.json")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, b'{"client_id": "sim-admin", '
+                 b'"client_secret": "sim-admin-secret"}\n')
+        os.close(fd)
+        self.proc = subprocess.Popen([sim, "--port", "0"],
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        self.base = re.search(r"http://127\.0\.0\.1:[0-9]+", line).group(0)
+        self.env = dict(os.environ, TORQ_ENDPOINT=self.base,
+                        SLACK_WEBHOOK="https://hooks.example/S3cret",
+                        JIRA_TOKEN="jira-S3cret")
+        self.env.pop("TORQ_CLIENT_ID", None)
+        self.env.pop("TORQ_CLIENT_SECRET", None)
+
+    def torq(self, *args, wait=True):
+        cmd = [self.tool] + list(args) + [
+            "--credentials", "secrets/template.json"]
+        p = subprocess.Popen(cmd, cwd=self.work, env=self.env,
+                             stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if not wait:
+            return p
+        out, err = p.communicate(timeout=600)
+        return p.returncode, out.decode(), err.decode()
+
+    def check(self, label):
+        http(self.base, "DELETE", "/_sim/faults")
+        rc, out, err = self.torq("plan", MANIFEST, "--detailed-exitcode")
+        if rc != 0:
+            return "%s: a plan after apply is not empty (exit %d):\n%s%s" % (
+                label, rc, out, err)
+        dups = duplicates(http(self.base, "GET", "/_sim/state"))
+        if dups:
+            return "%s: %s" % (label, "; ".join(dups))
+        for secret in ("S3cret",):
+            for top, _, names in os.walk(self.work):
+                for n in names:
+                    with open(os.path.join(top, n), "rb") as f:
+                        if secret.encode() in f.read():
+                            return "%s: a secret in %s" % (label, n)
+        return None
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def faults(run, seed):
+    http(run.base, "POST", "/_sim/faults", {"seed": seed, "rules": [
+        {"route": "*", "kind": "chaos", "rate": 0.2},
+        {"route": "*", "kind": "expire_token", "rate": 0.05},
+        {"route": "*", "kind": "drop_after", "rate": 0.05}]})
+    for attempt in range(1, 11):
+        rc, out, err = run.torq("apply", MANIFEST, "--yes")
+        if rc == 0:
+            break
+        for line in out.splitlines() + err.splitlines():
+            if ": failed: " in line or line.startswith("torq-apply: ") \
+               and "journal" not in line and "note:" not in line:
+                print("  run %d: %s" % (attempt, line))
+        if "Traceback" in err or "AddressSanitizer" in err:
+            return "faults seed %d: %s" % (seed, err)
+    else:
+        return "faults seed %d: apply never succeeded:\n%s" % (seed, err)
+    problem = run.check("faults seed %d" % seed)
+    if not problem:
+        print("PASS apply under faults, seed %d (%d run%s)" %
+              (seed, attempt, "" if attempt == 1 else "s"))
+    return problem
+
+
+def crash(run, seed):
+    rnd = random.Random(seed)
+    http(run.base, "POST", "/_sim/faults", {"rules": [
+        {"route": "*", "kind": "latency", "latency_ms": 25, "every": 1}]})
+    p = run.torq("apply", MANIFEST, "--yes", wait=False)
+    time.sleep(rnd.uniform(0.05, 1.2))
+    p.send_signal(signal.SIGKILL)
+    p.communicate()
+    # what was in flight when it died lands now, as it would in Torq
+    time.sleep(0.3)
+    http(run.base, "DELETE", "/_sim/faults")
+    for attempt in range(1, 4):
+        rc, out, err = run.torq("apply", MANIFEST, "--yes")
+        if rc == 0:
+            break
+    else:
+        return "crash seed %d: apply after the crash failed:\n%s%s" % (
+            seed, out, err)
+    problem = run.check("crash seed %d" % seed)
+    if not problem:
+        print("PASS apply after SIGKILL, seed %d" % seed)
+    return problem
+
+
+def main():
+    tool, sim = (os.path.abspath(a) for a in sys.argv[1:3])
+    seeds = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3
+                              else "1,2,3").split(",")]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    for test in (faults, crash):
+        for seed in seeds:
+            run = Run(tool, sim, root)
+            try:
+                problem = test(run, seed)
+            finally:
+                run.close()
+            if problem:
+                print("FAIL " + problem)
+                return 1
+    print("robust: %d fault runs and %d crash runs converged" %
+          (len(seeds), len(seeds)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
