@@ -107,11 +107,20 @@ $(BUILD)/tests/client/%.o: tests/client/%.c
 
 $(CLIENT_TEST_BIN): $(BUILD)/tests/client/test_client.o \
 		    $(BUILD)/tests/client/bigseed.o \
+		    $(BUILD)/tests/client/simfix.o \
 		    $(BUILD)/tests/sim/simproc.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
-clienttest: $(TORQ_SIM) $(CLIENT_TEST_BIN)
+APPLY_TEST_BIN := $(BUILD)/tests/client/test_apply
+
+$(APPLY_TEST_BIN): $(BUILD)/tests/client/test_apply.o \
+		   $(BUILD)/tests/client/simfix.o \
+		   $(BUILD)/tests/sim/simproc.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+clienttest: $(TORQ_SIM) $(CLIENT_TEST_BIN) $(APPLY_TEST_BIN)
 	@$(VALGRIND) $(CLIENT_TEST_BIN) $(TORQ_SIM)
+	@$(VALGRIND) $(APPLY_TEST_BIN) $(TORQ_SIM)
 
 READBENCH_BIN := $(BUILD)/tests/client/readbench
 

@@ -19,8 +19,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "../sim/simproc.h"
 #include "bigseed.h"
+#include "simfix.h"
 #include "torq/buf.h"
 #include "torq/client.h"
 #include "torq/model.h"
@@ -28,178 +28,8 @@
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
-static const char *sim_bin;
 /* Upper bounds on time stretch under valgrind, which runs both sides. */
 static double slack = 1.0;
-
-/* A running torq-sim and a client pointed at it. */
-struct fix {
-	struct simproc sim;
-	struct client_config cfg;
-	struct client *c;
-	struct session *admin;
-	char api[96], token_url[96];
-	struct buf log;
-};
-
-static void log_line(void *ctx, const char *line)
-{
-	struct buf *b = ctx;
-
-	buf_addstr(b, line);
-	buf_addch(b, '\n');
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The test controls, with plain libcurl so they cannot share a bug. */
-static json_t *control(struct fix *f, const char *method, const char *path,
-		       const char *body)
-{
-	CURL *e = curl_easy_init();
-	struct buf url = BUF_INIT;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	json_t *j;
-	long status = 0;
-
-	buf_addf(&url, "%s%s", f->sim.base, path);
-	curl_easy_setopt(e, CURLOPT_URL, url.s);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, mem);
-	if (body)
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-	assert_int_equal(curl_easy_perform(e), CURLE_OK);
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	fclose(mem);
-	if (status != 200)
-		fprintf(stderr, "%s %s: %ld %s\n", method, path, status, text);
-	assert_int_equal(status, 200);
-	j = json_loadb(text, len, 0, NULL);
-	assert_non_null(j);
-	free(text);
-	buf_release(&url);
-	curl_easy_cleanup(e);
-	return j;
-}
-
-static void faults(struct fix *f, const char *rules)
-{
-	json_decref(control(f, "POST", "/_sim/faults", rules));
-}
-
-static long stat_of(struct fix *f, const char *group, const char *key)
-{
-	json_t *st = control(f, "GET", "/_sim/stats", NULL);
-	json_t *v = group ? json_object_get(json_object_get(st, group), key)
-		: json_object_get(st, key);
-	long n = json_is_integer(v) ? (long)json_integer_value(v) : 0;
-
-	json_decref(st);
-	return n;
-}
-
-static void fix_client(struct fix *f)
-{
-	struct buf err = BUF_INIT;
-
-	client_free(f->c);
-	f->c = client_new(&f->cfg, &err);
-	assert_non_null(f->c);
-	f->admin = client_session(f->c, "sim-admin", "sim-admin-secret");
-	buf_release(&err);
-}
-
-static struct fix *fix_start(const char *const *args)
-{
-	struct fix *f = xcalloc(1, sizeof(*f));
-
-	buf_init(&f->log);
-	assert_int_equal(simproc_start(&f->sim, sim_bin, args), 0);
-	snprintf(f->api, sizeof(f->api), "%s/public/v1alpha", f->sim.base);
-	snprintf(f->token_url, sizeof(f->token_url), "%s/v1/auth/token",
-		 f->sim.base);
-	client_config_init(&f->cfg);
-	f->cfg.api = f->api;
-	f->cfg.token_url = f->token_url;
-	f->cfg.seed = 42;
-	f->cfg.backoff_base_ms = 20;
-	f->cfg.backoff_cap_ms = 200;
-	f->cfg.log = log_line;
-	f->cfg.log_ctx = &f->log;
-	fix_client(f);
-	return f;
-}
-
-static void fix_stop(struct fix *f)
-{
-	client_free(f->c);
-	assert_int_equal(simproc_stop(&f->sim, SIGTERM), 0);
-	buf_release(&f->log);
-	free(f);
-}
-
-static int setup(void **state)
-{
-	static const char *const args[] = { "--rate-limit", "0",
-					    "--runner-quota", "100", NULL };
-
-	*state = fix_start(args);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fix_stop(*state);
-	return 0;
-}
-
-/* Each test starts from the seed, no faults, a fresh client. */
-static int reset(void **state)
-{
-	struct fix *f = *state;
-
-	json_decref(control(f, "POST", "/_sim/reset", NULL));
-	client_config_init(&f->cfg);
-	f->cfg.api = f->api;
-	f->cfg.token_url = f->token_url;
-	f->cfg.seed = 42;
-	f->cfg.backoff_base_ms = 20;
-	f->cfg.backoff_cap_ms = 200;
-	f->cfg.log = log_line;
-	f->cfg.log_ctx = &f->log;
-	buf_reset(&f->log);
-	fix_client(f);
-	return 0;
-}
-
-static int call(struct fix *f, const char *method, const char *path,
-		json_t *body, json_t **out, struct buf *err)
-{
-	buf_reset(err);
-	return client_call(f->c, f->admin, method, path, body, out, err);
-}
-
-static json_t *must_call(struct fix *f, const char *method, const char *path,
-			 json_t *body)
-{
-	struct buf err = BUF_INIT;
-	json_t *out = NULL;
-	int rc = call(f, method, path, body, &out, &err);
-
-	if (rc)
-		fprintf(stderr, "%s %s: %s\n", method, path, err.s);
-	assert_int_equal(rc, CLIENT_OK);
-	buf_release(&err);
-	return out;
-}
 
 /* Connection and tokens. */
 
@@ -972,34 +802,34 @@ static void test_reader_request_count(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_client_token_cached_per_key, reset),
+		cmocka_unit_test_setup(test_client_token_cached_per_key, fix_reset),
 		cmocka_unit_test_setup(test_client_bad_key_is_unauthorized,
-				       reset),
-		cmocka_unit_test_setup(test_client_expired_token_302, reset),
+				       fix_reset),
+		cmocka_unit_test_setup(test_client_expired_token_302, fix_reset),
 		cmocka_unit_test(test_client_expired_token_401_quirk),
 		cmocka_unit_test(test_client_token_renewed_before_expiry),
-		cmocka_unit_test_setup(test_client_429_honours_retry_after, reset),
+		cmocka_unit_test_setup(test_client_429_honours_retry_after, fix_reset),
 		cmocka_unit_test(test_client_429_without_retry_after),
 		cmocka_unit_test_setup(test_client_5xx_retried_for_reads,
-				       reset),
-		cmocka_unit_test_setup(test_client_5xx_on_mutations, reset),
-		cmocka_unit_test_setup(test_client_gives_up, reset),
-		cmocka_unit_test_setup(test_client_retry_budget, reset),
-		cmocka_unit_test_setup(test_client_dropped_connections, reset),
-		cmocka_unit_test_setup(test_client_post_never_resent, reset),
-		cmocka_unit_test_setup(test_client_timeouts, reset),
-		cmocka_unit_test_setup(test_client_error_codes, reset),
+				       fix_reset),
+		cmocka_unit_test_setup(test_client_5xx_on_mutations, fix_reset),
+		cmocka_unit_test_setup(test_client_gives_up, fix_reset),
+		cmocka_unit_test_setup(test_client_retry_budget, fix_reset),
+		cmocka_unit_test_setup(test_client_dropped_connections, fix_reset),
+		cmocka_unit_test_setup(test_client_post_never_resent, fix_reset),
+		cmocka_unit_test_setup(test_client_timeouts, fix_reset),
+		cmocka_unit_test_setup(test_client_error_codes, fix_reset),
 		cmocka_unit_test(test_client_invite_existing_quirks),
-		cmocka_unit_test_setup(test_client_parallel, reset),
+		cmocka_unit_test_setup(test_client_parallel, fix_reset),
 		cmocka_unit_test(test_client_rate_limit_avoids_429),
-		cmocka_unit_test_setup(test_client_verbose_log_redacts, reset),
-		cmocka_unit_test_setup(test_reader_model, reset),
+		cmocka_unit_test_setup(test_client_verbose_log_redacts, fix_reset),
+		cmocka_unit_test_setup(test_reader_model, fix_reset),
 		cmocka_unit_test(test_reader_int64_strings_quirk),
 		cmocka_unit_test(test_reader_paging),
-		cmocka_unit_test_setup(test_reader_roles_fallback, reset),
-		cmocka_unit_test_setup(test_reader_reports_failures, reset),
-		cmocka_unit_test_setup(test_reader_workspaces, reset),
-		cmocka_unit_test_setup(test_reader_request_count, reset),
+		cmocka_unit_test_setup(test_reader_roles_fallback, fix_reset),
+		cmocka_unit_test_setup(test_reader_reports_failures, fix_reset),
+		cmocka_unit_test_setup(test_reader_workspaces, fix_reset),
+		cmocka_unit_test_setup(test_reader_request_count, fix_reset),
 	};
 
 	sim_bin = argc > 1 ? argv[1] : getenv("TORQ_SIM");
@@ -1011,5 +841,6 @@ int main(int argc, char **argv)
 		slack = 8.0;
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	return cmocka_run_group_tests_name("client", tests, setup, teardown);
+	return cmocka_run_group_tests_name("client", tests, fix_setup,
+					   fix_teardown);
 }
