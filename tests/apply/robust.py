@@ -5,7 +5,7 @@ usage: robust.py TORQ_APPLY TORQ_SIM [SEEDS]
 
 For each seed:
 - faults: 429, 502, 503 and dropped connections at a 20% rate, tokens
-  expiring at 5%, and 5% of requests done but their answers lost; apply
+  expiring at 20%, and 5% of requests done but their answers lost; apply
   is run until it succeeds (at most 10 times);
 - crash: every request 25 ms late, apply is killed with SIGKILL after a
   seeded delay, then run again without faults (at most 3 times: a
@@ -121,7 +121,7 @@ class Run:
 def faults(run, seed):
     http(run.base, "POST", "/_sim/faults", {"seed": seed, "rules": [
         {"route": "*", "kind": "chaos", "rate": 0.2},
-        {"route": "*", "kind": "expire_token", "rate": 0.05},
+        {"route": "*", "kind": "expire_token", "rate": 0.2},
         {"route": "*", "kind": "drop_after", "rate": 0.05}]})
     for attempt in range(1, 11):
         rc, out, err = run.torq("apply", MANIFEST, "--yes")
