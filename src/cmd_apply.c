@@ -34,7 +34,22 @@ struct progress {
 	size_t total;
 	size_t ended;
 	int color;
+	int tty;		/* draw a bar under the lines */
 };
+
+#define BAR_WIDTH 30
+
+/* "[##########....................] 10/30", kept on the last line. */
+static void draw_bar(const struct progress *pr)
+{
+	size_t fill = pr->total ? pr->ended * BAR_WIDTH / pr->total : 0, i;
+
+	fputs("\r\033[K[", stdout);
+	for (i = 0; i < BAR_WIDTH; i++)
+		putchar(i < fill ? '#' : '.');
+	printf("] %zu/%zu", pr->ended, pr->total);
+	fflush(stdout);
+}
 
 static void on_progress(void *ctx, const struct apply_event *ev)
 {
@@ -45,6 +60,8 @@ static void on_progress(void *ctx, const struct apply_event *ev)
 	if (ev->status == APPLY_RUNNING)
 		return;
 	pr->ended++;
+	if (pr->tty)
+		fputs("\r\033[K", stdout);
 	if (pr->color) {
 		c = ev->status == APPLY_DONE ? "\033[32m" : "\033[31m";
 		r = "\033[0m";
@@ -59,6 +76,8 @@ static void on_progress(void *ctx, const struct apply_event *ev)
 	if (ev->message)
 		printf(": %s", ev->message);
 	putchar('\n');
+	if (pr->tty && pr->ended < pr->total)
+		draw_bar(pr);
 	fflush(stdout);
 }
 
@@ -266,6 +285,7 @@ int cmd_apply(int argc, const char **argv)
 	memset(&pr, 0, sizeof(pr));
 	pr.total = pp.plan.steps_nr;
 	pr.color = cli_color(stdout);
+	pr.tty = isatty(STDOUT_FILENO);
 	env.client = pp.conn.client;
 	if (pp.have_org_key)
 		env.org = client_session(pp.conn.client,
