@@ -40,7 +40,7 @@ TORQ_APPLY := $(BINDIR)/torq-apply
 
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
-	plancases planbench applyrobust
+	plancases planbench applyrobust fleetbench reportcheck
 
 all: $(TORQ_APPLY)
 
@@ -152,13 +152,21 @@ $(PLANBENCH_BIN): $(BUILD)/tests/plan/planbench.o $(LIB)
 planbench: $(PLANBENCH_BIN)
 	@$(PLANBENCH_BIN)
 
+# report against torq-sim: every figure checked against the raw state.
+reportcheck: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/report/check.py $(TORQ_APPLY) $(TORQ_SIM)
+
+# A fleet of 100 clients with 50 ms latency, parallel against one by one.
+fleetbench: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/fleet/fleetbench.py $(TORQ_APPLY) $(TORQ_SIM)
+
 # The live-state read of a large workspace with 50 ms latency.
 readbench: $(TORQ_SIM) $(READBENCH_BIN)
 	@$(READBENCH_BIN) $(TORQ_SIM)
 
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
-check: unit conformance cases differential $(SIM_CHECK) clienttest plancases applyrobust
+check: unit conformance cases differential $(SIM_CHECK) clienttest plancases applyrobust reportcheck
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)
@@ -183,7 +191,7 @@ style:
 
 # Measurements, never part of check: the emulator's throughput and the
 # client's read of a large workspace.
-bench: simbench readbench planbench
+bench: simbench readbench planbench fleetbench
 
 # Coverage-guided fuzzing for FUZZ_SECONDS per harness: the manifest
 # front end (seeded with every manifest in the tree) and torq-sim's request

@@ -177,3 +177,15 @@ out:
 	buf_release(&tmp);
 	return ret;
 }
+
+int atomicfile_mkdirs(const char *dir, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	int ret;
+
+	/* the parents of a file in dir are dir and its parents */
+	buf_addf(&path, "%s/.", dir);
+	ret = make_parents(path.s, err);
+	buf_release(&path);
+	return ret;
+}

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,21 +132,26 @@ void client_config_init(struct client_config *cfg)
 	cfg->retry_after_cap_ms = 60000;
 }
 
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result;
+
+static void curl_init(void)
+{
+	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 struct client *client_new(const struct client_config *cfg, struct buf *err)
 {
-	static int curl_ready;
 	struct client *c;
 
 	if (!cfg->api || !cfg->token_url) {
 		buf_addstr(err, "no API endpoint configured");
 		return NULL;
 	}
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-			buf_addstr(err, "cannot initialise libcurl");
-			return NULL;
-		}
-		curl_ready = 1;
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_result) {
+		buf_addstr(err, "cannot initialise libcurl");
+		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->cfg = *cfg;
@@ -626,7 +632,10 @@ static int64_t start_ready(struct client *c)
 				prev = r;
 				continue;
 			}
-			w = ratelimit_take(&s->rl, now);
+			w = c->cfg.pool ?
+				ratelimit_pool_take(c->cfg.pool,
+						    s->client_id, now) :
+				ratelimit_take(&s->rl, now);
 			if (w > 0) {
 				c->stats.throttled++;
 				wait = wait < 0 || w < wait ? w : wait;

@@ -54,6 +54,7 @@ int connect_open(const struct connect_options *o, struct connection *out,
 	cfg.parallel = (unsigned)parallel;
 	cfg.rate_limit = (double)rate;
 	cfg.timeout_ms = timeout * 1000;
+	cfg.pool = o->pool;
 	if (o->verbose)
 		cfg.log = log_stderr;
 	out->client = client_new(&cfg, err);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,71 @@
 
 #define WORKFLOW_FILE_MAX (8u << 20)
 
+
+struct cache_entry {
+	char *key;
+	struct model *source;		/* a source read, or NULL */
+	char **names;			/* a workspace list, lower case */
+	size_t names_nr;
+};
+
+struct prepare_cache {
+	pthread_mutex_t lock;
+	struct cache_entry *e;
+	size_t nr, alloc;
+};
+
+struct prepare_cache *prepare_cache_new(void)
+{
+	struct prepare_cache *c = xcalloc(1, sizeof(*c));
+
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void prepare_cache_free(struct prepare_cache *c)
+{
+	size_t i, j;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nr; i++) {
+		free(c->e[i].key);
+		model_release(c->e[i].source);
+		free(c->e[i].source);
+		for (j = 0; j < c->e[i].names_nr; j++)
+			free(c->e[i].names[j]);
+		free(c->e[i].names);
+	}
+	free(c->e);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* The entry for key, made empty when new; call with the lock held. */
+static struct cache_entry *cache_entry(struct prepare_cache *c,
+				       const char *key, int *fresh)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr; i++)
+		if (!strcmp(c->e[i].key, key)) {
+			*fresh = 0;
+			return &c->e[i];
+		}
+	ALLOC_GROW(c->e, c->nr + 1, c->alloc);
+	memset(&c->e[c->nr], 0, sizeof(c->e[c->nr]));
+	c->e[c->nr].key = xstrdup(key);
+	*fresh = 1;
+	return &c->e[c->nr++];
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s + 32);
+}
 
 static int read_key(const char *path, struct credentials *out, int *have,
 		    struct buf *err)
@@ -70,7 +136,42 @@ static int choose_target(const struct prepare_options *po,
 		sd->have_target = 0;
 		return 0;	/* the command line's key is the workspace's */
 	}
-	if (reader_workspaces(sd->conn.client,
+	if (po->cache) {
+		struct cache_entry *e;
+		int fresh, rc = 0;
+		struct buf key = BUF_INIT;
+		size_t j;
+
+		buf_addf(&key, "workspaces\n%s", sd->org_key.client_id);
+		pthread_mutex_lock(&po->cache->lock);
+		e = cache_entry(po->cache, key.s, &fresh);
+		if (fresh || !e->names) {
+			rc = reader_workspaces(sd->conn.client,
+				client_session(sd->conn.client,
+					       sd->org_key.client_id,
+					       sd->org_key.client_secret),
+				&all, &nr, err);
+			if (!rc) {
+				e->names = xcalloc(nr + 1, sizeof(*e->names));
+				for (j = 0; j < nr; j++) {
+					e->names[j] = xstrdup(all[j].name ?
+							      all[j].name : "");
+					lower(e->names[j]);
+				}
+				e->names_nr = nr;
+			}
+		}
+		for (j = 0; !rc && j < e->names_nr; j++)
+			if (ws->name && !strcasecmp(e->names[j], ws->name))
+				found = 1;
+		pthread_mutex_unlock(&po->cache->lock);
+		buf_release(&key);
+		if (rc) {
+			buf_addstr(err, "\n(listing the organisation's "
+				   "workspaces to find the one to create)");
+			goto out;
+		}
+	} else if (reader_workspaces(sd->conn.client,
 			      client_session(sd->conn.client,
 					     sd->org_key.client_id,
 					     sd->org_key.client_secret),
@@ -79,7 +180,7 @@ static int choose_target(const struct prepare_options *po,
 			   "find the one to create)");
 		return -1;
 	}
-	for (i = 0; i < nr; i++)
+	for (i = 0; !po->cache && i < nr; i++)
 		if (all[i].name && ws->name && !strcasecmp(all[i].name,
 							   ws->name))
 			found = 1;
@@ -152,13 +253,16 @@ out:
 	return ret;
 }
 
-static int read_source(const struct model *d, struct prepared *sd,
+static int read_source(const struct prepare_options *po,
+		       const struct model *d, struct prepared *sd,
 		       struct buf *err)
 {
 	struct reader_options o = { 0 };
+	struct cache_entry *e = NULL;
+	struct buf key = BUF_INIT;
 	const char **names;
-	size_t nr;
-	int ret = -1;
+	size_t nr, i;
+	int ret = -1, fresh = 1;
 
 	names = source_names(d, &nr);
 	if (!d->source_credentials || (!nr && !d->copy_claims_from_source)) {
@@ -172,16 +276,44 @@ static int read_source(const struct model *d, struct prepared *sd,
 		(d->copy_claims_from_source ? MODEL_CLAIM_MAPPINGS : 0);
 	o.contents = names;
 	o.contents_nr = nr;
+	if (po->cache) {
+		/* one read per fleet run for the same source and workflows */
+		buf_addf(&key, "source\n%s\n%u", d->source_credentials,
+			 o.kinds);
+		for (i = 0; i < nr; i++)
+			buf_addf(&key, "\n%s", names[i]);
+		pthread_mutex_lock(&po->cache->lock);
+		e = cache_entry(po->cache, key.s, &fresh);
+		if (e->source) {
+			sd->source_view = e->source;
+			pthread_mutex_unlock(&po->cache->lock);
+			ret = 0;
+			goto out;
+		}
+	}
 	if (reader_read(sd->conn.client,
 			client_session(sd->conn.client,
 				       sd->source_key.client_id,
 				       sd->source_key.client_secret),
 			&o, &sd->source, err)) {
 		buf_addstr(err, "\n(reading the source workspace)");
+		if (e)
+			pthread_mutex_unlock(&po->cache->lock);
 		goto out;
+	}
+	sd->source_view = &sd->source;
+	if (e) {
+		/* the cache keeps the model; this run looks at it */
+		e->source = xmalloc(sizeof(*e->source));
+		*e->source = sd->source;
+		model_init(&sd->source);
+		sd->source_view = e->source;
+		pthread_mutex_unlock(&po->cache->lock);
 	}
 	ret = 0;
 out:
+	(void)fresh;
+	buf_release(&key);
 	free(names);
 	return ret;
 }
@@ -215,13 +347,14 @@ static int fill_contents(struct model *d, struct prepared *sd, struct buf *err)
 
 		buf_reset(&what);
 		if (w->from_source) {
-			for (j = 0; j < sd->source.workflows_nr; j++)
-				if (!strcmp(sd->source.workflows[j].name,
+			for (j = 0; sd->source_view &&
+			     j < sd->source_view->workflows_nr; j++)
+				if (!strcmp(sd->source_view->workflows[j].name,
 					    w->name) &&
-				    sd->source.workflows[j].content) {
+				    sd->source_view->workflows[j].content) {
 					free(w->content);
 					w->content = xstrdup(
-						sd->source.workflows[j].content);
+					sd->source_view->workflows[j].content);
 				}
 			buf_addf(&what, "workflow '%s' in the source workspace",
 				 w->name);
@@ -356,13 +489,27 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 		ret = -2;
 		goto out;
 	}
+	if (o->client_credentials) {
+		struct model_workspace *ws = &sd->desired.workspace;
+
+		free(ws->credentials);
+		free(ws->credentials_out);
+		ws->credentials = ws->credentials_out = NULL;
+		if (file_exists(o->client_credentials))
+			ws->credentials = xstrdup(o->client_credentials);
+		else
+			ws->credentials_out = xstrdup(o->client_credentials);
+	}
 	if (connect_open(o->co, &sd->conn, err) ||
 	    choose_target(o, &sd->desired, sd, err) ||
 	    read_live(&sd->desired, sd, err) ||
-	    read_source(&sd->desired, sd, err) ||
+	    read_source(o, &sd->desired, sd, err) ||
 	    fill_contents(&sd->desired, sd, err))
 		goto out;
-	path_dirname(o->manifest, &dir);
+	if (o->state_dir)
+		buf_addstr(&dir, o->state_dir);
+	else
+		path_dirname(o->manifest, &dir);
 	if (dir.len >= sizeof(sd->dir)) {
 		buf_addf(err, "the manifest's directory name is too long");
 		goto out;
@@ -379,7 +526,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	memset(&in, 0, sizeof(in));
 	in.desired = &sd->desired;
 	in.live = sd->live_exists > 0 ? &sd->live : NULL;
-	in.source = sd->have_source ? &sd->source : NULL;
+	in.source = sd->have_source ? sd->source_view : NULL;
 	in.prune = sd->desired.prune || o->prune;
 	in.rotate_secrets = o->rotate_secrets;
 	if (plan_make(&in, &sd->plan, &sd->diags)) {

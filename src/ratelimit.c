@@ -1,6 +1,11 @@
 #include <math.h>
 
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "torq/ratelimit.h"
+#include "torq/wrapper.h"
 #include "torq/banned.h"
 
 /* Refill slack, so a bucket refilled to 0.9999999 is not made to wait 1 ms. */
@@ -50,4 +55,60 @@ int64_t ratelimit_take(struct ratelimit *rl, int64_t now_ms)
 	if ((double)ms < wait - EPSILON)
 		ms++;
 	return ms < 1 ? 1 : ms;
+}
+
+struct pool_entry {
+	char *key;
+	struct ratelimit rl;
+};
+
+struct ratelimit_pool {
+	pthread_mutex_t lock;
+	double rate, burst;
+	struct pool_entry *e;
+	size_t nr, alloc;
+};
+
+struct ratelimit_pool *ratelimit_pool_new(double rate, double burst)
+{
+	struct ratelimit_pool *p = xcalloc(1, sizeof(*p));
+
+	pthread_mutex_init(&p->lock, NULL);
+	p->rate = rate;
+	p->burst = burst;
+	return p;
+}
+
+void ratelimit_pool_free(struct ratelimit_pool *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nr; i++)
+		free(p->e[i].key);
+	free(p->e);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+int64_t ratelimit_pool_take(struct ratelimit_pool *p, const char *key,
+			    int64_t now_ms)
+{
+	size_t i;
+	int64_t w;
+
+	pthread_mutex_lock(&p->lock);
+	/* A handful of keys per run: a list is enough. */
+	for (i = 0; i < p->nr && strcmp(p->e[i].key, key); i++)
+		;
+	if (i == p->nr) {
+		ALLOC_GROW(p->e, p->nr + 1, p->alloc);
+		p->e[i].key = xstrdup(key);
+		ratelimit_init(&p->e[i].rl, p->rate, p->burst);
+		p->nr++;
+	}
+	w = ratelimit_take(&p->e[i].rl, now_ms);
+	pthread_mutex_unlock(&p->lock);
+	return w;
 }

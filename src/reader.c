@@ -46,6 +46,10 @@ struct read {
 
 static void fail(struct read *rd, const char *msg)
 {
+	rd->failed = 1;
+	/* a refused key fails every list alike: say it once */
+	if (strstr(rd->err->s, msg))
+		return;
 	if (rd->err->len)
 		buf_addch(rd->err, '\n');
 	buf_addstr(rd->err, msg);

@@ -28,4 +28,7 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 		     mode_t mode, unsigned flags, const char *what,
 		     struct buf *err);
 
+/* mkdir -p dir, each new directory 0700. Returns 0, or -1 with a message. */
+int atomicfile_mkdirs(const char *dir, struct buf *err);
+
 #endif

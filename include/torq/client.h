@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "torq/buf.h"
+#include "torq/ratelimit.h"
 
 /*
  * The Torq API client: the only module that knows HTTP (and the only one
@@ -67,6 +68,8 @@ struct client_config {
 	long backoff_cap_ms;
 	long retry_after_cap_ms;	/* a longer Retry-After is cut to this */
 	uint32_t seed;			/* for jitter; 0 picks one */
+	/* Buckets shared with other clients (ratelimit.h), or NULL. */
+	struct ratelimit_pool *pool;
 	/*
 	 * Verbose log, one line per call (no newline), or NULL. Bodies are
 	 * redacted (redact.h) and the Authorization header is never shown.
@@ -105,7 +108,8 @@ struct client_stats {
 
 /*
  * A new client, or NULL with a message in err (the configuration is
- * refused or curl cannot start). cfg's strings are copied.
+ * refused or curl cannot start). cfg's strings are copied. Clients may be
+ * made and used in several threads, one client per thread.
  */
 struct client *client_new(const struct client_config *cfg, struct buf *err);
 /* Release everything, wiping keys and tokens. Accepts NULL. */

@@ -22,9 +22,17 @@ struct connect_options {
 	const char *rate_limit;
 	const char *timeout;
 	int verbose;
+	/* Not an option: rate-limit buckets shared across threads, or NULL. */
+	struct ratelimit_pool *pool;
 };
 
 #define CONNECT_OPTIONS(co) \
+	CONNECT_OPTIONS_COMMON(co), \
+	OPT_STRING_("parallel", 0, &(co)->parallel, "N", \
+		    "API requests in flight (default 8)")
+
+/* All but --parallel, for commands that give it another meaning. */
+#define CONNECT_OPTIONS_COMMON(co) \
 	OPT_STRING_("endpoint", 0, &(co)->endpoint, "URL", \
 		    "API endpoint (default $TORQ_ENDPOINT, else " \
 		    ENDPOINT_DEFAULT ")"), \
@@ -38,8 +46,6 @@ struct connect_options {
 	OPT_STRING_("credentials", 0, &(co)->credentials, "FILE", \
 		    "API key file, mode 0600 (default: $TORQ_CLIENT_ID " \
 		    "and $TORQ_CLIENT_SECRET)"), \
-	OPT_STRING_("parallel", 0, &(co)->parallel, "N", \
-		    "API requests in flight (default 8)"), \
 	OPT_STRING_("rate-limit", 0, &(co)->rate_limit, "RPS", \
 		    "requests per second per workspace (default 40, 0: " \
 		    "none)"), \

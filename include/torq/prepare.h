@@ -17,12 +17,33 @@
  * compute digests and fingerprints, and run the planner. No printing:
  * the caller shows diags and err.
  */
+/*
+ * What the clients of one fleet run read alike, read once: the
+ * organisation's workspace names (per organisation key) and the source
+ * workspace (per key file and workflow list). Thread-safe; what it holds
+ * lives until prepare_cache_free.
+ */
+struct prepare_cache;
+
+struct prepare_cache *prepare_cache_new(void);
+void prepare_cache_free(struct prepare_cache *c);
+
 struct prepare_options {
 	const char *manifest;
 	const struct varset *vars;
 	const struct connect_options *co;
 	int prune;			/* --prune (policy.prune counts too) */
 	int rotate_secrets;
+	/*
+	 * A fleet client's key file, replacing the manifest's: when it
+	 * exists it is the workspace's key (workspace.credentials); when
+	 * not, the workspace is created and its key written there
+	 * (credentials_out). NULL: as the manifest says.
+	 */
+	const char *client_credentials;
+	/* Where .torq-apply/ (fingerprints, journal) lives; NULL: beside the manifest. */
+	const char *state_dir;
+	struct prepare_cache *cache;	/* or NULL: read everything */
 };
 
 struct prepared {
@@ -35,6 +56,7 @@ struct prepared {
 	struct credentials source_key;
 	int have_org_key, have_target, have_source;
 	struct model live, source;
+	const struct model *source_view;	/* &source, or the cache's */
 	int live_exists;		/* 1 read, -1 to be created */
 	struct fingerprint_store store;
 	int store_open;

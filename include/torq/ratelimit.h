@@ -25,4 +25,17 @@ void ratelimit_init(struct ratelimit *rl, double rate, double burst);
  */
 int64_t ratelimit_take(struct ratelimit *rl, int64_t now_ms);
 
+/*
+ * Buckets shared by several clients in several threads (a fleet run):
+ * one bucket per key, so every workspace keeps its own limit however
+ * many threads use its key. Thread-safe.
+ */
+struct ratelimit_pool;
+
+struct ratelimit_pool *ratelimit_pool_new(double rate, double burst);
+void ratelimit_pool_free(struct ratelimit_pool *pool);
+/* As ratelimit_take, from the bucket of key (made full on first use). */
+int64_t ratelimit_pool_take(struct ratelimit_pool *pool, const char *key,
+			    int64_t now_ms);
+
 #endif

@@ -163,9 +163,25 @@ static void test_ratelimit_odd_clocks_and_rates(void **state)
 	assert_true(w < INT64_MAX / 2);
 }
 
+/* A pool keeps one bucket per key, shared by every caller. */
+static void test_ratelimit_pool_per_key(void **state)
+{
+	struct ratelimit_pool *p = ratelimit_pool_new(2, 2);
+
+	(void)state;
+	assert_int_equal(ratelimit_pool_take(p, "a", 0), 0);
+	assert_int_equal(ratelimit_pool_take(p, "a", 0), 0);
+	assert_int_equal(ratelimit_pool_take(p, "a", 0), 500);
+	/* another key has its own full bucket */
+	assert_int_equal(ratelimit_pool_take(p, "b", 0), 0);
+	assert_int_equal(ratelimit_pool_take(p, "a", 500), 0);
+	ratelimit_pool_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ratelimit_pool_per_key),
 		cmocka_unit_test(test_ratelimit_burst_then_wait),
 		cmocka_unit_test(test_ratelimit_average_rate),
 		cmocka_unit_test(test_ratelimit_uneven_clock),

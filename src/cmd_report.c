@@ -1,0 +1,234 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "torq/buf.h"
+#include "torq/cli.h"
+#include "torq/connect.h"
+#include "torq/credentials.h"
+#include "torq/exitcode.h"
+#include "torq/fleet.h"
+#include "torq/ratelimit.h"
+#include "torq/wrapper.h"
+#include "torq/reader.h"
+#include "torq/report.h"
+
+#include "torq/banned.h"
+
+/*
+ * torq-apply report: the organisation's workspaces, as the key given
+ * sees them in the workspace list, with the figures an Organization
+ * Manager watches. One read (every page of GET /workspaces); report.c
+ * renders it.
+ */
+
+struct report_cmd {
+	struct connect_options co;
+	int json, csv;
+	const char *fleet;
+};
+
+/*
+ * --fleet: plan every client (reading only) to learn which workspaces
+ * drifted from the template, and keep only the fleet's workspaces.
+ * Returns 0 and a JSON list of {client, workspace, status, add, change,
+ * destroy, error} in *drift, or -1 after printing why.
+ */
+static int fleet_drift(struct report_cmd *rc, struct model_workspace *ws,
+		       size_t *nr, json_t **drift)
+{
+	struct fleet f;
+	struct diag_list diags;
+	struct fleet_options o;
+	struct fleet_result *res = NULL;
+	size_t *which = NULL, i, j, kept = 0;
+	json_t *sum, *c;
+	int ret = -1;
+
+	diag_list_init(&diags, DIAG_MAX_ERRORS);
+	if (fleet_load(&f, rc->fleet, &diags)) {
+		cli_print_diags(&diags, &f.doc);
+		cli_error("'%s' is not a valid fleet file", rc->fleet);
+		goto out;
+	}
+	which = xcalloc(f.nr + 1, sizeof(*which));
+	for (i = 0; i < f.nr; i++)
+		which[i] = i;
+	res = xcalloc(f.nr + 1, sizeof(*res));
+	memset(&o, 0, sizeof(o));
+	o.co = &rc->co;
+	o.parallel = 4;
+	rc->co.pool = ratelimit_pool_new(CLIENT_DEFAULT_RATE,
+					 CLIENT_DEFAULT_RATE);
+	fleet_run(&f, which, f.nr, &o, res);
+	sum = fleet_summary_json("plan", rc->fleet, 0, 0, res, f.nr);
+	*drift = json_incref(json_object_get(sum, "clients"));
+	json_decref(sum);
+	/* keep the fleet's workspaces only, in their order */
+	for (i = 0; i < *nr; i++) {
+		int in_fleet = 0;
+
+		json_array_foreach(*drift, j, c)
+			in_fleet |= ws[i].name && json_string_value(
+				json_object_get(c, "workspace")) &&
+				!strcmp(ws[i].name, json_string_value(
+					json_object_get(c, "workspace")));
+		if (in_fleet)
+			ws[kept++] = ws[i];
+		else
+			model_workspace_release(&ws[i]);
+	}
+	*nr = kept;
+	ret = 0;
+out:
+	for (i = 0; res && i < f.nr; i++)
+		fleet_result_release(&res[i]);
+	free(res);
+	free(which);
+	ratelimit_pool_free(rc->co.pool);
+	rc->co.pool = NULL;
+	fleet_release(&f);
+	diag_list_release(&diags);
+	return ret;
+}
+
+static void drift_text(const json_t *drift, struct buf *out)
+{
+	const json_t *c;
+	const char *st, *w;
+	size_t i;
+
+	buf_addstr(out, "\nFleet drift (a plan of each client against the "
+		   "template):\n");
+	json_array_foreach(drift, i, c) {
+		st = json_string_value(json_object_get(c, "status"));
+		w = json_string_value(json_object_get(c, "workspace"));
+		buf_addf(out, "  %-16s %-24s ",
+			 json_string_value(json_object_get(c, "name")),
+			 w ? w : "-");
+		if (!strcmp(st, "ok"))
+			buf_addstr(out, "no drift\n");
+		else if (!strcmp(st, "changes"))
+			buf_addf(out, "drift: +%lld ~%lld -%lld\n",
+				 (long long)json_integer_value(
+					 json_object_get(c, "add")),
+				 (long long)json_integer_value(
+					 json_object_get(c, "change")),
+				 (long long)json_integer_value(
+					 json_object_get(c, "destroy")));
+		else
+			buf_addf(out, "unknown: %s\n", json_string_value(
+				json_object_get(c, "error")));
+	}
+}
+
+int cmd_report(int argc, const char **argv)
+{
+	struct report_cmd rc;
+	struct connection conn;
+	struct credentials key = { NULL, NULL };
+	struct model_workspace *ws = NULL;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	size_t nr = 0, i;
+	json_t *j = NULL, *drift = NULL;
+	char *text = NULL;
+	int nargs = 0, r, ret = EXIT_ERROR, opened = 0;
+	const struct option opts[] = {
+		OPT_FLAG_("json", 0, &rc.json,
+			  "print the report as JSON (README, \"report\")"),
+		OPT_FLAG_("csv", 0, &rc.csv,
+			  "print the report as CSV (RFC 4180), for a "
+			  "spreadsheet"),
+		OPT_STRING_("fleet", 0, &rc.fleet, "FLEET",
+			    "only the fleet's workspaces, each with its drift "
+			    "from the template"),
+		CONNECT_OPTIONS(&rc.co),
+		OPT_END_(),
+	};
+
+	memset(&rc, 0, sizeof(rc));
+	memset(&conn, 0, sizeof(conn));
+	r = parse_options(argc - 1, argv + 1, opts, &rc, &nargs, &err);
+	if (r == OPTIONS_HELP) {
+		buf_reset(&err);
+		options_usage("torq-apply report [--json|--csv] [options]",
+			      "List the organisation's workspaces with their "
+			      "billable and nested workflows,\nworkflow "
+			      "editors, case operators, self-hosted runners "
+			      "and owners, as Torq\nreports them in the "
+			      "workspace list, and their totals. Needs an "
+			      "organisation key.\nChanges nothing. Exit 0 on "
+			      "success, 1 on an error.",
+			      opts, &err);
+		fputs(err.s, stdout);
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (r) {
+		cli_error("%s", err.s);
+		goto out;
+	}
+	if (nargs) {
+		cli_error("report takes no arguments, not '%s'; see "
+			  "'torq-apply report --help'", argv[1]);
+		goto out;
+	}
+	if (rc.json && rc.csv) {
+		cli_error("--json and --csv cannot be combined");
+		goto out;
+	}
+	if (connect_open(&rc.co, &conn, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
+	opened = 1;
+	if (connect_key(rc.co.credentials, &key, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
+	if (reader_workspaces(conn.client,
+			      client_session(conn.client, key.client_id,
+					     key.client_secret),
+			      &ws, &nr, &err)) {
+		cli_error("cannot list the organisation's workspaces: %s",
+			  err.s);
+		goto out;
+	}
+	if (rc.fleet && fleet_drift(&rc, ws, &nr, &drift))
+		goto out;
+
+	if (rc.json) {
+		j = report_json(ws, nr);
+		if (drift)
+			json_object_set(j, "fleet", drift);
+		text = json_dumps(j, JSON_INDENT(2));
+		buf_addf(&out, "%s\n", text);
+	} else if (rc.csv) {
+		report_csv(ws, nr, &out);
+	} else {
+		report_text(ws, nr, &out);
+		if (drift)
+			drift_text(drift, &out);
+	}
+	if (fwrite(out.s, 1, out.len, stdout) != out.len || fflush(stdout)) {
+		cli_error("cannot write the report: %s", strerror(errno));
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	for (i = 0; i < nr; i++)
+		model_workspace_release(&ws[i]);
+	free(ws);
+	free(text);
+	json_decref(j);
+	json_decref(drift);
+	credentials_release(&key);
+	if (opened)
+		connect_close(&conn);
+	buf_release(&err);
+	buf_release(&out);
+	return ret;
+}

@@ -1,0 +1,629 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "torq/apply.h"
+#include "torq/atomicfile.h"
+#include "torq/fleet.h"
+#include "torq/journal.h"
+#include "torq/load.h"
+#include "torq/path.h"
+#include "torq/prepare.h"
+#include "torq/render.h"
+#include "torq/sha256.h"
+#include "torq/wrapper.h"
+
+#include "torq/banned.h"
+
+/* Reading the fleet file. */
+
+static void release_client(struct fleet_client *c)
+{
+	free(c->name);
+	free(c->credentials);
+	varset_release(&c->vars);
+}
+
+void fleet_release(struct fleet *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->nr; i++)
+		release_client(&f->clients[i]);
+	free(f->clients);
+	free(f->path);
+	free(f->dir);
+	free(f->template_path);
+	doc_release(&f->doc);
+	memset(f, 0, sizeof(*f));
+}
+
+static int name_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+/* A scalar variable value as text: strings, numbers and booleans. */
+static int scalar_text(const json_t *v, struct buf *out)
+{
+	buf_reset(out);
+	if (json_is_string(v))
+		buf_addstr(out, json_string_value(v));
+	else if (json_is_integer(v))
+		buf_addf(out, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		buf_addf(out, "%.17g", json_real_value(v));
+	else if (json_is_boolean(v))
+		buf_addstr(out, json_is_true(v) ? "true" : "false");
+	else
+		return -1;
+	return 0;
+}
+
+static void load_client(struct fleet *f, json_t *item, size_t i,
+			json_t *names, struct diag_list *diags)
+{
+	struct fleet_client *c;
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	const char *name = json_string_value(json_object_get(item, "name"));
+	const char *cred = json_string_value(json_object_get(item,
+							     "credentials"));
+	json_t *vars = json_object_get(item, "vars"), *v, *seen;
+	const struct mark *m = doc_mark(&f->doc, item, NULL);
+	const char *key;
+
+	buf_addf(&path, "clients[%zu]", i);
+	if (!json_is_object(item)) {
+		diag_add(diags, DIAG_ERROR, m, path.s, "expected a mapping "
+			 "with name, vars and credentials");
+		goto out;
+	}
+	json_object_foreach(item, key, v)
+		if (strcmp(key, "name") && strcmp(key, "vars") &&
+		    strcmp(key, "credentials"))
+			diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, item, key),
+				 path.s, "unknown key '%s' (a client has name,"
+				 " vars and credentials)", key);
+	if (!name || !name_ok(name)) {
+		diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, item, "name"),
+			 path.s, "a client needs a name of lower-case letters,"
+			 " digits, '-', '_' and '.'");
+		goto out;
+	}
+	seen = json_object_get(names, name);
+	if (seen) {
+		diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, item, "name"),
+			 path.s, "client '%s' is listed twice", name);
+		goto out;
+	}
+	json_object_set_new(names, name, json_true());
+	if (!cred) {
+		diag_add(diags, DIAG_ERROR, m, path.s, "client '%s' needs "
+			 "credentials: the file that holds (or will hold) its "
+			 "workspace's key", name);
+		goto out;
+	}
+	if (vars && !json_is_object(vars)) {
+		diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, item, "vars"),
+			 path.s, "vars must be a mapping of names to values");
+		goto out;
+	}
+	ALLOC_GROW(f->clients, f->nr + 1, f->alloc);
+	c = &f->clients[f->nr++];
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(name);
+	varset_init(&c->vars);
+	c->mark = m;
+	buf_reset(&path);
+	path_relative_to(f->path, cred, &path);
+	c->credentials = buf_detach(&path, NULL);
+	json_object_foreach(vars, key, v) {
+		if (scalar_text(v, &text) ||
+		    !var_name_ok(key, strlen(key))) {
+			diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, vars,
+				 key), NULL, "variable '%s' of client '%s' "
+				 "must be a valid name with a string, number "
+				 "or boolean value", key, name);
+			continue;
+		}
+		varset_set(&c->vars, key, text.s);
+	}
+out:
+	buf_release(&path);
+	buf_release(&text);
+}
+
+int fleet_load(struct fleet *f, const char *path, struct diag_list *diags)
+{
+	json_t *root = NULL, *clients, *item, *names = json_object(), *v;
+	struct buf b = BUF_INIT;
+	const char *tmpl, *key;
+	size_t i, errors = diags->errors;
+
+	memset(f, 0, sizeof(*f));
+	doc_init(&f->doc);
+	f->path = xstrdup(path);
+	path_dirname(path, &b);
+	f->dir = buf_detach(&b, NULL);
+	if (load_file(&f->doc, path, &root, diags) || !root)
+		goto out;
+	if (!json_is_object(root)) {
+		diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, root, NULL), NULL,
+			 "a fleet file is a mapping with version, template "
+			 "and clients");
+		goto out;
+	}
+	json_object_foreach(root, key, v)
+		if (strcmp(key, "version") && strcmp(key, "template") &&
+		    strcmp(key, "clients"))
+			diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, root, key),
+				 NULL, "unknown key '%s' (a fleet file has "
+				 "version, template and clients)", key);
+	v = json_object_get(root, "version");
+	if (!json_is_integer(v) || json_integer_value(v) != 1)
+		diag_add(diags, DIAG_ERROR, doc_value_mark(&f->doc, root,
+			 "version", 0), "version", "version must be 1");
+	tmpl = json_string_value(json_object_get(root, "template"));
+	if (!tmpl) {
+		diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, root, NULL),
+			 "template", "template must name the manifest every "
+			 "client is made from");
+	} else {
+		path_relative_to(path, tmpl, &b);
+		f->template_path = buf_detach(&b, NULL);
+	}
+	clients = json_object_get(root, "clients");
+	if (!json_is_array(clients) || !json_array_size(clients))
+		diag_add(diags, DIAG_ERROR, doc_mark(&f->doc, root, "clients"),
+			 "clients", "clients must be a list of at least one "
+			 "client");
+	json_array_foreach(clients, i, item)
+		load_client(f, item, i, names, diags);
+out:
+	json_decref(root);
+	json_decref(names);
+	buf_release(&b);
+	return diags->errors > errors || !root ? -1 : 0;
+}
+
+int fleet_parse_shard(const char *arg, unsigned *k, unsigned *n,
+		      struct buf *err)
+{
+	const char *slash = strchr(arg, '/');
+	char *head;
+	long kk, nn;
+	int bad;
+
+	if (!slash) {
+		buf_addf(err, "--shard wants K/N, such as 0/4, not '%s'", arg);
+		return -1;
+	}
+	head = xstrndup(arg, (size_t)(slash - arg));
+	bad = parse_long(head, 0, 1L << 20, &kk) ||
+		parse_long(slash + 1, 1, 1L << 20, &nn) || kk >= nn;
+	free(head);
+	if (bad) {
+		buf_addf(err, "--shard wants K/N with 0 <= K < N, such as 0/4,"
+			 " not '%s'", arg);
+		return -1;
+	}
+	*k = (unsigned)kk;
+	*n = (unsigned)nn;
+	return 0;
+}
+
+int fleet_in_shard(const char *name, unsigned k, unsigned n)
+{
+	char hex[65];
+	unsigned long h;
+
+	if (n <= 1)
+		return 1;
+	sha256_hex(name, strlen(name), hex);
+	hex[8] = '\0';
+	h = strtoul(hex, NULL, 16);
+	return h % n == k;
+}
+
+const char *fleet_status_name(enum fleet_status s)
+{
+	static const char *const names[] = { "ok", "changes", "applied",
+					     "failed" };
+
+	return s <= FLEET_FAILED ? names[s] : "unknown";
+}
+
+void fleet_result_release(struct fleet_result *r)
+{
+	if (!r)
+		return;
+	free(r->workspace);
+	free(r->error);
+	buf_release(&r->output);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Running clients. */
+
+struct pool {
+	const struct fleet *f;
+	const size_t *which;
+	size_t nr, next;
+	const struct fleet_options *o;
+	struct fleet_result *results;
+	struct prepare_cache *cache;	/* what every client reads alike */
+	pthread_mutex_t lock;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void step_line(void *ctx, const struct apply_event *ev)
+{
+	struct buf *out = ctx;
+
+	if (ev->status == APPLY_RUNNING)
+		return;
+	buf_addf(out, "%s %s %s%s%s: %s%s%s\n",
+		 plan_action_sign(ev->step->action),
+		 plan_step_kind_name(ev->step->kind), ev->step->identity,
+		 ev->step->detail ? " #" : "",
+		 ev->step->detail ? ev->step->detail : "",
+		 apply_status_name(ev->status), ev->message ? ": " : "",
+		 ev->message ? ev->message : "");
+}
+
+static void fail(struct fleet_result *r, const char *msg)
+{
+	r->status = FLEET_FAILED;
+	free(r->error);
+	r->error = xstrdup(msg);
+}
+
+static void apply_client(const struct fleet_options *o, struct prepared *pp,
+			 const char *state_dir, struct fleet_result *r)
+{
+	struct apply_env env;
+	struct apply_result res;
+	struct journal jn;
+	struct buf err = BUF_INIT;
+	const struct credentials *tk = prepared_target_key(pp);
+	int rc;
+
+	memset(&env, 0, sizeof(env));
+	memset(&res, 0, sizeof(res));
+	if (journal_open(&jn, state_dir, pp->plan.workspace, &err) ||
+	    journal_begin(&jn, pp->plan.workspace, pp->plan.steps_nr, &err)) {
+		fail(r, err.s);
+		goto out;
+	}
+	env.client = pp->conn.client;
+	if (pp->have_org_key)
+		env.org = client_session(env.client, pp->org_key.client_id,
+					 pp->org_key.client_secret);
+	if (tk)
+		env.target = client_session(env.client, tk->client_id,
+					    tk->client_secret);
+	env.doc = &pp->doc;
+	env.desired = &pp->desired;
+	env.live = pp->live_exists > 0 ? &pp->live : NULL;
+	env.store = &pp->store;
+	env.journal = &jn;
+	env.force = o->force;
+	env.progress = step_line;
+	env.progress_ctx = &r->output;
+	rc = apply_run(&env, &pp->plan, &res, &err);
+	if (fingerprint_store_save(&pp->store, &err) && !rc)
+		rc = -1;
+	journal_end(&jn, rc ? "failed" : "ok", res.done, res.failed,
+		    res.skipped, &err);
+	journal_close(&jn);
+	if (rc) {
+		buf_reset(&err);
+		buf_addf(&err, "%zu step%s failed, %zu skipped", res.failed,
+			 res.failed == 1 ? "" : "s", res.skipped);
+		fail(r, err.s);
+	} else {
+		r->status = FLEET_APPLIED;
+	}
+out:
+	apply_result_release(&res);
+	buf_release(&err);
+}
+
+static void run_client(struct pool *p, size_t i)
+{
+	const struct fleet_options *o = p->o;
+	struct fleet_result *r = &p->results[i];
+	const struct fleet_client *c = &p->f->clients[p->which[i]];
+	struct prepare_options po;
+	struct prepared pp;
+	struct varset vars;
+	struct buf err = BUF_INIT, dir = BUF_INIT;
+	double t0 = now_s();
+	size_t k;
+	int rc;
+
+	r->client = c;
+	buf_init(&r->output);
+	/* --var for every client, then the client's own values */
+	varset_init(&vars);
+	for (k = 0; o->vars && k < o->vars->nr; k++)
+		varset_set(&vars, o->vars->items[k].name,
+			   o->vars->items[k].value);
+	for (k = 0; k < c->vars.nr; k++)
+		varset_set(&vars, c->vars.items[k].name, c->vars.items[k].value);
+	/* each client keeps its fingerprints and journal apart */
+	buf_addf(&dir, "%s/.torq-apply/fleet/%s", p->f->dir, c->name);
+	if (o->apply && atomicfile_mkdirs(dir.s, &err)) {
+		fail(r, err.s);
+		r->seconds = now_s() - t0;
+		varset_release(&vars);
+		buf_release(&err);
+		buf_release(&dir);
+		return;
+	}
+	memset(&po, 0, sizeof(po));
+	po.manifest = p->f->template_path;
+	po.vars = &vars;
+	po.co = o->co;
+	po.prune = o->prune;
+	po.rotate_secrets = o->rotate_secrets;
+	po.client_credentials = c->credentials;
+	po.state_dir = dir.s;
+	po.cache = p->cache;
+	rc = prepare_plan(&po, &pp, &err);
+	if (pp.plan.workspace || pp.desired.workspace.name)
+		r->workspace = xstrdup(pp.plan.workspace ? pp.plan.workspace :
+				       pp.desired.workspace.name);
+	if (rc) {
+		diag_render(&pp.diags, &r->output, doc_source_line, &pp.doc,
+			    0);
+		for (k = 0; !err.len && k < pp.diags.nr; k++)
+			if (pp.diags.items[k].severity == DIAG_ERROR)
+				buf_addstr(&err, pp.diags.items[k].message);
+		fail(r, err.len ? err.s : "the plan failed");
+		goto out;
+	}
+	r->add = pp.plan.to_add;
+	r->change = pp.plan.to_change;
+	r->destroy = pp.plan.to_destroy;
+	render_text(&pp.plan, 0, &r->output);
+	if (plan_empty(&pp.plan))
+		r->status = FLEET_OK;
+	else if (!o->apply)
+		r->status = FLEET_CHANGES;
+	else
+		apply_client(o, &pp, dir.s, r);
+out:
+	r->seconds = now_s() - t0;
+	prepared_release(&pp);
+	varset_release(&vars);
+	buf_release(&err);
+	buf_release(&dir);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->nr)
+			return NULL;
+		run_client(p, i);
+	}
+}
+
+size_t fleet_run(const struct fleet *f, const size_t *which, size_t nr,
+		 const struct fleet_options *o, struct fleet_result *results)
+{
+	struct pool p;
+	pthread_t *threads;
+	size_t i, n = o->parallel ? o->parallel : 1, started = 0, failed = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.f = f;
+	p.which = which;
+	p.nr = nr;
+	p.o = o;
+	p.results = results;
+	p.cache = prepare_cache_new();
+	pthread_mutex_init(&p.lock, NULL);
+	memset(results, 0, nr * sizeof(*results));
+	if (n > nr)
+		n = nr;
+	threads = xcalloc(n + 1, sizeof(*threads));
+	for (i = 0; i < n; i++)
+		if (!pthread_create(&threads[i], NULL, worker, &p))
+			started++;
+	if (!started)
+		worker(&p);	/* no threads to be had: one after another */
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	pthread_mutex_destroy(&p.lock);
+	prepare_cache_free(p.cache);
+	for (i = 0; i < nr; i++)
+		failed += results[i].status == FLEET_FAILED;
+	return failed;
+}
+
+/* Summaries. */
+
+static json_t *totals(json_t *clients)
+{
+	json_t *t = json_pack("{s:i, s:i, s:i, s:i, s:i}", "clients",
+			      (json_int_t)json_array_size(clients), "ok", 0,
+			      "changes", 0, "applied", 0, "failed", 0);
+	json_t *c, *v;
+	const char *st;
+	size_t i;
+
+	json_array_foreach(clients, i, c) {
+		st = json_string_value(json_object_get(c, "status"));
+		v = st ? json_object_get(t, st) : NULL;
+		if (v)
+			json_integer_set(v, json_integer_value(v) + 1);
+	}
+	return t;
+}
+
+json_t *fleet_summary_json(const char *command, const char *fleet_path,
+			   unsigned shard_k, unsigned shard_n,
+			   const struct fleet_result *r, size_t nr)
+{
+	json_t *clients = json_array(), *c, *j;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		c = json_pack("{s:s, s:s?, s:s, s:i, s:i, s:i, s:f}",
+			      "name", r[i].client->name, "workspace",
+			      r[i].workspace, "status",
+			      fleet_status_name(r[i].status), "add",
+			      (json_int_t)r[i].add, "change",
+			      (json_int_t)r[i].change, "destroy",
+			      (json_int_t)r[i].destroy, "seconds",
+			      (double)(long)(r[i].seconds * 1000) / 1000);
+		json_object_set_new(c, "error", r[i].error ?
+				    json_string(r[i].error) : json_null());
+		json_array_append_new(clients, c);
+	}
+	j = json_pack("{s:i, s:s, s:s}", "format_version", 1, "command",
+		      command, "fleet", fleet_path);
+	json_object_set_new(j, "shard", shard_n ? json_pack(
+		"{s:i, s:i}", "index", (json_int_t)shard_k, "count",
+		(json_int_t)shard_n) : json_null());
+	json_object_set_new(j, "totals", totals(clients));
+	json_object_set_new(j, "clients", clients);
+	return j;
+}
+
+static int by_client_name(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+
+	return strcmp(json_string_value(json_object_get(x, "name")),
+		      json_string_value(json_object_get(y, "name")));
+}
+
+json_t *fleet_summary_merge(json_t *const *parts, size_t nr, struct buf *err)
+{
+	json_t **all = NULL, *clients = json_array(), *c, *j, *names;
+	size_t n = 0, alloc = 0, i, k;
+	const char *command = NULL, *name;
+
+	names = json_object();
+	for (i = 0; i < nr; i++) {
+		if (json_integer_value(json_object_get(parts[i],
+						       "format_version")) != 1 ||
+		    !json_is_array(json_object_get(parts[i], "clients"))) {
+			buf_addf(err, "summary %zu is not a fleet summary "
+				 "(format_version 1)", i + 1);
+			goto fail;
+		}
+		if (!command)
+			command = json_string_value(json_object_get(parts[i],
+								    "command"));
+		json_array_foreach(json_object_get(parts[i], "clients"), k, c) {
+			name = json_string_value(json_object_get(c, "name"));
+			if (!name) {
+				buf_addf(err, "summary %zu has a client "
+					 "without a name", i + 1);
+				goto fail;
+			}
+			if (json_object_get(names, name)) {
+				buf_addf(err, "client '%s' is in more than "
+					 "one summary: were the shards the "
+					 "same?", name);
+				goto fail;
+			}
+			json_object_set_new(names, name, json_true());
+			ALLOC_GROW(all, n + 1, alloc);
+			all[n++] = c;
+		}
+	}
+	if (n)
+		qsort(all, n, sizeof(*all), by_client_name);
+	for (i = 0; i < n; i++)
+		json_array_append(clients, all[i]);
+	j = json_pack("{s:i, s:s, s:n, s:n}", "format_version", 1, "command",
+		      command ? command : "plan", "fleet", "shard");
+	json_object_set_new(j, "totals", totals(clients));
+	json_object_set_new(j, "clients", clients);
+	free(all);
+	json_decref(names);
+	return j;
+fail:
+	free(all);
+	json_decref(names);
+	json_decref(clients);
+	return NULL;
+}
+
+void fleet_summary_text(const json_t *summary, struct buf *out)
+{
+	json_t *clients = json_object_get(summary, "clients"), *c, *t;
+	size_t i, wn = 6, ww = 9;
+	const char *s;
+	struct buf changes = BUF_INIT;
+
+	json_array_foreach(clients, i, c) {
+		s = json_string_value(json_object_get(c, "name"));
+		wn = s && strlen(s) > wn ? strlen(s) : wn;
+		s = json_string_value(json_object_get(c, "workspace"));
+		ww = s && strlen(s) > ww ? strlen(s) : ww;
+	}
+	buf_addf(out, "%-*s  %-*s  %-14s  %-8s  %s\n", (int)wn, "CLIENT",
+		 (int)ww, "WORKSPACE", "CHANGES", "STATUS", "TIME");
+	json_array_foreach(clients, i, c) {
+		buf_reset(&changes);
+		buf_addf(&changes, "+%lld ~%lld -%lld",
+			 (long long)json_integer_value(json_object_get(c, "add")),
+			 (long long)json_integer_value(json_object_get(c,
+							"change")),
+			 (long long)json_integer_value(json_object_get(c,
+							"destroy")));
+		s = json_string_value(json_object_get(c, "workspace"));
+		buf_addf(out, "%-*s  %-*s  %-14s  %-8s  %.1f s\n", (int)wn,
+			 json_string_value(json_object_get(c, "name")),
+			 (int)ww, s ? s : "-", changes.s,
+			 json_string_value(json_object_get(c, "status")),
+			 json_number_value(json_object_get(c, "seconds")));
+	}
+	t = json_object_get(summary, "totals");
+	buf_addf(out, "\nFleet: %lld client%s: %lld ok, %lld with changes, "
+		 "%lld applied, %lld failed.\n",
+		 (long long)json_integer_value(json_object_get(t, "clients")),
+		 json_integer_value(json_object_get(t, "clients")) == 1 ?
+		 "" : "s",
+		 (long long)json_integer_value(json_object_get(t, "ok")),
+		 (long long)json_integer_value(json_object_get(t, "changes")),
+		 (long long)json_integer_value(json_object_get(t, "applied")),
+		 (long long)json_integer_value(json_object_get(t, "failed")));
+	json_array_foreach(clients, i, c)
+		if (json_is_string(json_object_get(c, "error")))
+			buf_addf(out, "%s: %s\n",
+				 json_string_value(json_object_get(c, "name")),
+				 json_string_value(json_object_get(c,
+								   "error")));
+	buf_release(&changes);
+}

@@ -1,0 +1,443 @@
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "torq/buf.h"
+#include "torq/model.h"
+#include "torq/report.h"
+#include "torq/wrapper.h"
+
+#include "torq/banned.h"
+
+/*
+ * The organisation report's three views. The text table is built as a
+ * grid of cells first, so column widths are known before a line is
+ * written; CSV and JSON are written row by row.
+ */
+
+#define FORMAT_VERSION 1
+
+enum column {
+	COL_NAME,
+	COL_WORKFLOWS,
+	COL_NESTED,
+	COL_EDITORS,
+	COL_OPERATORS,
+	COL_RUNNERS,
+	COL_OWNERS,
+	COL_NR,
+};
+
+static const char *const headers[COL_NR] = {
+	"workspace", "workflows", "nested", "editors", "case operators",
+	"runners", "owners",
+};
+
+/* The JSON and CSV names of the figures, in column order. */
+static const char *const keys[COL_NR] = {
+	"name", "billable_workflows", "nested_workflows", "editors",
+	"case_operators", "runners", "owners",
+};
+
+/*
+ * The length of the valid UTF-8 sequence at s and its code point, or 0
+ * for a byte that does not start one. As strict as jansson: no overlong
+ * forms, no surrogates, nothing above U+10FFFF.
+ */
+static size_t utf8_decode(const char *str, unsigned long *cp)
+{
+	static const unsigned char mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n, i;
+	unsigned long c;
+
+	n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
+		s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
+		s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	c = s[0] & mask[n];
+	/* a NUL is not a continuation byte: never reads past the end */
+	for (i = 1; i < n && (s[i] & 0xc0) == 0x80; i++)
+		c = c << 6 | (s[i] & 0x3f);
+	if (i < n || c < min[n] || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		n = 0;
+	*cp = c;
+	return n;
+}
+
+/* Characters that would let a name break the table or drive a terminal. */
+static int unsafe(unsigned long cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		(cp >= 0x202a && cp <= 0x202e) ||	/* bidi overrides */
+		(cp >= 0x2066 && cp <= 0x2069);	/* and isolates */
+}
+
+/* s with what unsafe() names and non-UTF-8 bytes escaped, as render.c. */
+static void add_clean(struct buf *out, const char *s)
+{
+	unsigned long cp;
+	size_t n;
+
+	for (; *s; s += n) {
+		n = utf8_decode(s, &cp);
+		if (!n) {
+			buf_addf(out, "\\x%02x", (unsigned char)*s);
+			n = 1;
+		} else if (cp == '\n') {
+			buf_addstr(out, "\\n");
+		} else if (cp == '\t') {
+			buf_addstr(out, "\\t");
+		} else if (cp == '\r') {
+			buf_addstr(out, "\\r");
+		} else if (cp < 0x80 && unsafe(cp)) {
+			buf_addf(out, "\\x%02lx", cp);
+		} else if (unsafe(cp)) {
+			buf_addf(out, "\\u%04lx", cp);
+		} else {
+			buf_add(out, s, n);
+		}
+	}
+}
+
+/*
+ * The columns a cleaned (valid UTF-8) string takes: one per code point.
+ * Wide East Asian characters take two on a terminal and shift the rest of
+ * their row; the figures stay right.
+ */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* A JSON string of s, null for NULL; non-UTF-8 bytes become U+FFFD. */
+static json_t *jstr(const char *s)
+{
+	struct buf fixed = BUF_INIT;
+	unsigned long cp;
+	json_t *j;
+	size_t n;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		goto out;
+	for (; *s; s += n) {
+		n = utf8_decode(s, &cp);
+		if (n) {
+			buf_add(&fixed, s, n);
+		} else {
+			buf_addstr(&fixed, "\xef\xbf\xbd");
+			n = 1;
+		}
+	}
+	j = json_string(fixed.s);
+out:
+	buf_release(&fixed);
+	return j;
+}
+
+/* a + b, held at LONG_MAX or LONG_MIN instead of overflowing. */
+static long add_sat(long a, long b)
+{
+	if (b > 0 && a > LONG_MAX - b)
+		return LONG_MAX;
+	if (b < 0 && a < LONG_MIN - b)
+		return LONG_MIN;
+	return a + b;
+}
+
+static int cmp_email(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static size_t distinct_owners(const struct model_workspace *ws, size_t nr)
+{
+	const char **all = NULL;
+	size_t all_nr = 0, all_alloc = 0, i, j, n = 0;
+
+	for (i = 0; i < nr; i++)
+		for (j = 0; j < ws[i].owners_nr; j++) {
+			if (!ws[i].owners[j])
+				continue;
+			ALLOC_GROW(all, all_nr + 1, all_alloc);
+			all[all_nr++] = ws[i].owners[j];
+		}
+	if (all_nr)
+		qsort(all, all_nr, sizeof(*all), cmp_email);
+	for (i = 0; i < all_nr; i++)
+		if (!i || strcasecmp(all[i - 1], all[i]))
+			n++;
+	free(all);
+	return n;
+}
+
+void report_totals(const struct model_workspace *ws, size_t nr,
+		   struct report_totals *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->workspaces = nr;
+	for (i = 0; i < nr; i++) {
+		out->workflows = add_sat(out->workflows, ws[i].workflows_usage);
+		out->nested = add_sat(out->nested, ws[i].nested_usage);
+		out->editors = add_sat(out->editors, ws[i].editors_usage);
+		out->case_operators = add_sat(out->case_operators,
+					      ws[i].cases_operators_usage);
+		out->runners = add_sat(out->runners, ws[i].runners_usage);
+	}
+	out->owners = distinct_owners(ws, nr);
+}
+
+/* The figures of a workspace or of the totals, in column order. */
+static void figures(const struct model_workspace *w,
+		    const struct report_totals *t, long out[COL_NR])
+{
+	memset(out, 0, COL_NR * sizeof(*out));
+	out[COL_WORKFLOWS] = w ? w->workflows_usage : t->workflows;
+	out[COL_NESTED] = w ? w->nested_usage : t->nested;
+	out[COL_EDITORS] = w ? w->editors_usage : t->editors;
+	out[COL_OPERATORS] = w ? w->cases_operators_usage :
+		t->case_operators;
+	out[COL_RUNNERS] = w ? w->runners_usage : t->runners;
+}
+
+/* Text. */
+
+/* One row of cells, each a cleaned string. */
+struct row {
+	struct buf cell[COL_NR];
+};
+
+static void fill_row(struct row *r, const struct model_workspace *w,
+		     const struct report_totals *t)
+{
+	long fig[COL_NR];
+	size_t i;
+
+	for (i = 0; i < COL_NR; i++)
+		buf_init(&r->cell[i]);
+	figures(w, t, fig);
+	for (i = COL_WORKFLOWS; i < COL_OWNERS; i++)
+		buf_addf(&r->cell[i], "%ld", fig[i]);
+	if (!w) {
+		buf_addf(&r->cell[COL_NAME], "total (%zu workspace%s)",
+			 t->workspaces, t->workspaces == 1 ? "" : "s");
+		buf_addf(&r->cell[COL_OWNERS], "%zu distinct", t->owners);
+		return;
+	}
+	if (w->name)
+		add_clean(&r->cell[COL_NAME], w->name);
+	else
+		buf_addstr(&r->cell[COL_NAME], "(no name)");
+	for (i = 0; i < w->owners_nr; i++) {
+		if (i)
+			buf_addstr(&r->cell[COL_OWNERS], ", ");
+		add_clean(&r->cell[COL_OWNERS], w->owners[i] ?
+			  w->owners[i] : "");
+	}
+	if (!r->cell[COL_OWNERS].len)
+		buf_addstr(&r->cell[COL_OWNERS], "(none)");
+}
+
+static void add_cell(struct buf *out, const char *s, size_t w,
+		     enum column c)
+{
+	size_t pad = w - width(s);
+
+	if (c > COL_NAME)
+		buf_addstr(out, "  ");
+	if (c > COL_NAME && c < COL_OWNERS)
+		buf_addchars(out, ' ', pad);
+	buf_addstr(out, s);
+	/* the last column is not padded: no white space ends a line */
+	if (c == COL_NAME)
+		buf_addchars(out, ' ', pad);
+}
+
+static void add_rule(struct buf *out, const size_t w[COL_NR])
+{
+	size_t i;
+
+	for (i = 0; i < COL_NR; i++) {
+		if (i)
+			buf_addstr(out, "  ");
+		buf_addchars(out, '-', w[i]);
+	}
+	buf_addch(out, '\n');
+}
+
+static void add_text_row(struct buf *out, const struct row *r,
+			 const size_t w[COL_NR])
+{
+	size_t i;
+
+	for (i = 0; i < COL_NR; i++)
+		add_cell(out, r->cell[i].s, w[i], (enum column)i);
+	buf_addch(out, '\n');
+}
+
+void report_text(const struct model_workspace *ws, size_t nr,
+		 struct buf *out)
+{
+	static const char legend[] =
+		"\n"
+		"Figures as Torq reports them in the workspace list (GET "
+		"/workspaces); a\n"
+		"figure the API leaves out is 0.\n"
+		"  workflows       billable workflows: published, neither "
+		"nested-only nor\n"
+		"                  triggered by Cases or System Events\n"
+		"  nested          published nested workflows\n"
+		"  editors         workflow editors\n"
+		"  case operators  Cases operators\n"
+		"  runners         self-hosted step runners\n"
+		"  owners          users with the Owner role; the total "
+		"counts distinct\n"
+		"                  e-mails\n";
+	struct report_totals t;
+	struct row *rows = xcalloc(nr + 1, sizeof(*rows));
+	size_t w[COL_NR], i, j;
+
+	report_totals(ws, nr, &t);
+	for (i = 0; i <= nr; i++)
+		fill_row(&rows[i], i < nr ? &ws[i] : NULL, &t);
+	for (j = 0; j < COL_NR; j++) {
+		w[j] = width(headers[j]);
+		for (i = 0; i <= nr; i++)
+			if (width(rows[i].cell[j].s) > w[j])
+				w[j] = width(rows[i].cell[j].s);
+	}
+	for (j = 0; j < COL_NR; j++)
+		add_cell(out, headers[j], w[j], (enum column)j);
+	buf_addch(out, '\n');
+	add_rule(out, w);
+	for (i = 0; i < nr; i++)
+		add_text_row(out, &rows[i], w);
+	add_rule(out, w);
+	add_text_row(out, &rows[nr], w);
+	buf_addstr(out, legend);
+	for (i = 0; i <= nr; i++)
+		for (j = 0; j < COL_NR; j++)
+			buf_release(&rows[i].cell[j]);
+	free(rows);
+}
+
+/* CSV. */
+
+static void add_csv_field(struct buf *out, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		buf_addstr(out, s);
+		return;
+	}
+	buf_addch(out, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			buf_addch(out, '"');
+		buf_addch(out, *s);
+	}
+	buf_addch(out, '"');
+}
+
+static void add_csv_row(struct buf *out, const char *name, const char *id,
+			const long fig[COL_NR], const char *owners)
+{
+	size_t i;
+
+	add_csv_field(out, name ? name : "");
+	buf_addch(out, ',');
+	add_csv_field(out, id ? id : "");
+	for (i = COL_WORKFLOWS; i < COL_OWNERS; i++)
+		buf_addf(out, ",%ld", fig[i]);
+	buf_addch(out, ',');
+	add_csv_field(out, owners);
+	buf_addstr(out, "\r\n");
+}
+
+void report_csv(const struct model_workspace *ws, size_t nr,
+		struct buf *out)
+{
+	struct report_totals t;
+	struct buf owners = BUF_INIT;
+	long fig[COL_NR];
+	size_t i, j;
+
+	report_totals(ws, nr, &t);
+	buf_addf(out, "%s,id", keys[COL_NAME]);
+	for (i = COL_WORKFLOWS; i < COL_NR; i++)
+		buf_addf(out, ",%s", keys[i]);
+	buf_addstr(out, "\r\n");
+	for (i = 0; i < nr; i++) {
+		buf_reset(&owners);
+		for (j = 0; j < ws[i].owners_nr; j++) {
+			if (j)
+				buf_addch(&owners, ';');
+			buf_addstr(&owners, ws[i].owners[j] ?
+				   ws[i].owners[j] : "");
+		}
+		figures(&ws[i], NULL, fig);
+		add_csv_row(out, ws[i].name, ws[i].id, fig, owners.s);
+	}
+	buf_reset(&owners);
+	buf_addf(&owners, "%zu", t.owners);
+	figures(NULL, &t, fig);
+	add_csv_row(out, "total", NULL, fig, owners.s);
+	buf_release(&owners);
+}
+
+/* JSON. */
+
+static void set_figures(json_t *o, const long fig[COL_NR])
+{
+	size_t i;
+
+	for (i = COL_WORKFLOWS; i < COL_OWNERS; i++)
+		json_object_set_new(o, keys[i], json_integer(fig[i]));
+}
+
+json_t *report_json(const struct model_workspace *ws, size_t nr)
+{
+	json_t *doc = json_object(), *list = json_array(), *o, *owners;
+	struct report_totals t;
+	long fig[COL_NR];
+	size_t i, j;
+
+	report_totals(ws, nr, &t);
+	for (i = 0; i < nr; i++) {
+		o = json_object();
+		owners = json_array();
+		json_object_set_new(o, "name", jstr(ws[i].name));
+		json_object_set_new(o, "id", jstr(ws[i].id));
+		figures(&ws[i], NULL, fig);
+		set_figures(o, fig);
+		for (j = 0; j < ws[i].owners_nr; j++)
+			json_array_append_new(owners, jstr(ws[i].owners[j]));
+		json_object_set_new(o, "owners", owners);
+		json_array_append_new(list, o);
+	}
+	o = json_object();
+	json_object_set_new(o, "workspaces", json_integer((json_int_t)nr));
+	figures(NULL, &t, fig);
+	set_figures(o, fig);
+	json_object_set_new(o, "owners", json_integer((json_int_t)t.owners));
+	json_object_set_new(doc, "format_version",
+			    json_integer(FORMAT_VERSION));
+	json_object_set_new(doc, "source", json_string("api"));
+	json_object_set_new(doc, "note", json_string(REPORT_NOTE));
+	json_object_set_new(doc, "workspaces", list);
+	json_object_set_new(doc, "totals", o);
+	return doc;
+}
