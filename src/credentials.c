@@ -11,6 +11,7 @@
 
 #include "torq/atomicfile.h"
 #include "torq/credentials.h"
+#include "torq/utf8.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
@@ -172,43 +173,6 @@ int credentials_from_env(const char *id, const char *secret,
 	out->client_id = xstrdup(id);
 	out->client_secret = xstrdup(secret);
 	return 0;
-}
-
-/* 1 when s is well-formed UTF-8 (RFC 3629), as JSON text must be. */
-static int utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned cp, need, i;
-
-	while (*p) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			need = 1;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			need = 2;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			need = 3;
-			cp = *p & 0x07;
-		} else {
-			return 0;
-		}
-		for (i = 1; i <= need; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += need + 1;
-	}
-	return 1;
 }
 
 int credentials_write_file(const char *path, const struct credentials *c,

@@ -8,6 +8,7 @@
 #include "torq/export.h"
 #include "torq/load.h"
 #include "torq/path.h"
+#include "torq/utf8.h"
 #include "torq/wrapper.h"
 
 #include "torq/banned.h"
@@ -75,56 +76,6 @@ static int is_space(char c)
 	return c && strchr(" \t\n\r\f\v", c) != NULL;
 }
 
-/*
- * Decode the UTF-8 sequence at p into *cp; returns its length, or 0 when
- * it is not valid UTF-8 (overlong, a surrogate, beyond U+10FFFF, cut).
- */
-static size_t utf8_decode(const unsigned char *p, unsigned long *cp)
-{
-	size_t n, i;
-	unsigned long c, min;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		n = 2;
-		c = p[0] & 0x1f;
-		min = 0x80;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = p[0] & 0x0f;
-		min = 0x800;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 4;
-		c = p[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/* Length in code points, as the schema's minLength/maxLength count. */
-static size_t char_count(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* Checks that mirror the schema, so nothing written is refused. */
 
 /* Why the schema refuses name s, or NULL when it does not. */
@@ -138,7 +89,7 @@ static const char *name_problem(const char *s)
 		return "its name starts or ends with white space";
 	if (strpbrk(s, "\n\r"))
 		return "its name holds a line break";
-	if (char_count(s) > NAME_MAX_CHARS)
+	if (utf8_count(s) > NAME_MAX_CHARS)
 		return "its name is longer than 128 characters";
 	return NULL;
 }
@@ -158,7 +109,7 @@ static int vendor_ok(const char *s)
 
 static int tag_ok(const char *s)
 {
-	return s && *s && char_count(s) <= TAG_MAX_CHARS;
+	return s && *s && utf8_count(s) <= TAG_MAX_CHARS;
 }
 
 static int text_ok(const char *s)
@@ -220,23 +171,22 @@ static void add_escaped(struct buf *out, const char *s,
 			enum escape_mode mode)
 {
 	static const char short_esc[] = "0\0\0\0\0\0\0abtnvfr";
-	const unsigned char *p = (const unsigned char *)s;
 	int quoted = mode != ESC_MESSAGE;
 	unsigned long cp;
 	size_t n;
 
 	if (quoted)
 		buf_addch(out, '"');
-	while (*p) {
-		if (mode == ESC_VALUE && p[0] == '$' && p[1] == '{') {
+	while (*s) {
+		if (mode == ESC_VALUE && s[0] == '$' && s[1] == '{') {
 			buf_addstr(out, "$${");
-			p += 2;
+			s += 2;
 			continue;
 		}
-		n = utf8_decode(p, &cp);
+		n = utf8_decode(s, &cp);
 		if (!n) {
 			buf_addstr(out, "\\uFFFD");
-			p++;
+			s++;
 			continue;
 		}
 		if (quoted && (cp == '"' || cp == '\\')) {
@@ -253,16 +203,15 @@ static void add_escaped(struct buf *out, const char *s,
 			buf_addstr(out, "\\L");
 		} else if (cp == 0x2029) {
 			buf_addstr(out, "\\P");
-		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+		} else if (cp <= 0x9f && utf8_unsafe(cp)) {
 			buf_addf(out, "\\x%02lX", cp);
-		} else if (cp == 0xfeff || cp == 0xfffe || cp == 0xffff ||
-			   (cp >= 0x202a && cp <= 0x202e) ||
-			   (cp >= 0x2066 && cp <= 0x2069)) {
+		} else if (utf8_unsafe(cp) || cp == 0xfeff || cp == 0xfffe ||
+			   cp == 0xffff) {
 			buf_addf(out, "\\u%04lX", cp);
 		} else {
-			buf_add(out, p, n);
+			buf_add(out, s, n);
 		}
-		p += n;
+		s += n;
 	}
 	if (quoted)
 		buf_addch(out, '"');

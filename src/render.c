@@ -7,6 +7,7 @@
 #include "torq/doc.h"
 #include "torq/plan.h"
 #include "torq/render.h"
+#include "torq/utf8.h"
 #include "torq/wrapper.h"
 
 #include "torq/banned.h"
@@ -35,73 +36,6 @@ struct style {
 	int diff;	/* Markdown's diff block: signs first, "!" for "~" */
 };
 
-/*
- * The length of the valid UTF-8 sequence at s and its code point, or 0
- * for a byte that does not start one. As strict as jansson: no overlong
- * forms, no surrogates, nothing above U+10FFFF.
- */
-static size_t utf8_decode(const char *str, unsigned long *cp)
-{
-	static const unsigned char mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
-	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n, i;
-	unsigned long c;
-
-	n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
-		s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
-		s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-	c = s[0] & mask[n];
-	/* a NUL is not a continuation byte: never reads past the end */
-	for (i = 1; i < n && (s[i] & 0xc0) == 0x80; i++)
-		c = c << 6 | (s[i] & 0x3f);
-	if (i < n || c < min[n] || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		n = 0;
-	*cp = c;
-	return n;
-}
-
-/* Characters that would let a name rewrite the plan as it is shown. */
-static int unsafe(unsigned long cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-		(cp >= 0x202a && cp <= 0x202e) ||	/* bidi overrides */
-		(cp >= 0x2066 && cp <= 0x2069);	/* and isolates */
-}
-
-/*
- * s, with control characters (C0, DEL, C1), bidirectional overrides and
- * bytes that are not UTF-8 escaped: "\n", "\t", "\r", "\x1b", "\u202e".
- * A name then stays on its line, in its order, and cannot drive the
- * terminal.
- */
-static void add_clean(struct buf *out, const char *s)
-{
-	unsigned long cp;
-	size_t n;
-
-	for (; *s; s += n) {
-		n = utf8_decode(s, &cp);
-		if (!n) {
-			buf_addf(out, "\\x%02x", (unsigned char)*s);
-			n = 1;
-		} else if (cp == '\n') {
-			buf_addstr(out, "\\n");
-		} else if (cp == '\t') {
-			buf_addstr(out, "\\t");
-		} else if (cp == '\r') {
-			buf_addstr(out, "\\r");
-		} else if (cp < 0x80 && unsafe(cp)) {
-			buf_addf(out, "\\x%02lx", cp);
-		} else if (unsafe(cp)) {
-			buf_addf(out, "\\u%04lx", cp);
-		} else {
-			buf_add(out, s, n);
-		}
-	}
-}
-
 /* Integrations, runners, workflows and the workspace go by name: quoted. */
 static int quoted_identity(enum plan_resource r)
 {
@@ -115,10 +49,10 @@ static void add_identity(struct buf *out, enum plan_resource r,
 		identity = "";
 	if (quoted_identity(r) || !*identity) {
 		buf_addch(out, '\'');
-		add_clean(out, identity);
+		utf8_add_clean(out, identity);
 		buf_addch(out, '\'');
 	} else {
-		add_clean(out, identity);
+		utf8_add_clean(out, identity);
 	}
 }
 
@@ -174,14 +108,14 @@ static void add_change_line(struct buf *out, const struct style *st,
 	struct buf line = BUF_INIT;
 	const char *before = shown(c, c->before), *after = shown(c, c->after);
 
-	add_clean(&line, c->field && *c->field ? c->field : "(unnamed)");
+	utf8_add_clean(&line, c->field && *c->field ? c->field : "(unnamed)");
 	buf_addstr(&line, ": ");
 	if (before) {
-		add_clean(&line, before);
+		utf8_add_clean(&line, before);
 		buf_addstr(&line, " -> ");
 	}
 	if (after)
-		add_clean(&line, after);
+		utf8_add_clean(&line, after);
 	else if (before)
 		buf_addstr(&line, "(none)");
 	else
@@ -205,7 +139,7 @@ static void render_step(struct buf *out, const struct style *st,
 	if (tag_step(s->kind)) {
 		buf_addstr(&line, "tag ");
 		if (s->detail && *s->detail)
-			add_clean(&line, s->detail);
+			utf8_add_clean(&line, s->detail);
 		else
 			buf_addstr(&line, "''");
 		add_line(out, st, FIELD_INDENT,
@@ -366,7 +300,7 @@ static void add_unmanaged_text(struct buf *out, const struct plan *p)
 		add_identity(out, u->resource, u->identity);
 		if (u->why) {
 			buf_addstr(out, " (");
-			add_clean(out, u->why);
+			utf8_add_clean(out, u->why);
 			buf_addch(out, ')');
 		}
 		buf_addch(out, '\n');
@@ -379,13 +313,13 @@ void render_text(const struct plan *p, int color, struct buf *out)
 
 	if (plan_empty(p)) {
 		buf_addstr(out, "No changes. Workspace '");
-		add_clean(out, workspace_name(p));
+		utf8_add_clean(out, workspace_name(p));
 		buf_addstr(out, "' matches the manifest.\n");
 	} else {
 		buf_addstr(out, p->workspace_exists ?
 			   "torq-apply will make these changes to workspace '"
 			   : "torq-apply will create workspace '");
-		add_clean(out, workspace_name(p));
+		utf8_add_clean(out, workspace_name(p));
 		buf_addstr(out, p->workspace_exists ? "':\n\n" :
 			   "' and make these changes:\n\n");
 		render_body(p, &st, out);
@@ -407,7 +341,7 @@ static void add_md_text(struct buf *out, const char *s)
 	struct buf clean = BUF_INIT;
 	const char *c;
 
-	add_clean(&clean, s);
+	utf8_add_clean(&clean, s);
 	for (c = clean.s; *c; c++) {
 		if (strchr("\\`*_[]<>|~&", *c))
 			buf_addch(out, '\\');
@@ -439,7 +373,7 @@ static void add_md_code(struct buf *out, const char *s)
 	size_t fence;
 	int pad;
 
-	add_clean(&clean, s ? s : "");
+	utf8_add_clean(&clean, s ? s : "");
 	fence = longest_run(clean.s, '`') + 1;
 	pad = clean.len && (clean.s[0] == '`' || clean.s[0] == ' ' ||
 			    clean.s[clean.len - 1] == '`' ||
@@ -513,42 +447,10 @@ void render_markdown(const struct plan *p, struct buf *out)
 
 /* JSON. */
 
-/*
- * A JSON string of s, or null for NULL. jansson refuses bytes that are
- * not UTF-8 (json_string returns NULL, and the key would silently go
- * missing), so those become U+FFFD.
- */
-static json_t *jstr(const char *s)
-{
-	struct buf fixed = BUF_INIT;
-	unsigned long cp;
-	json_t *j;
-	size_t n;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		goto out;
-	for (; *s; s += n) {
-		n = utf8_decode(s, &cp);
-		if (n) {
-			buf_add(&fixed, s, n);
-		} else {
-			buf_addstr(&fixed, "\xef\xbf\xbd");
-			n = 1;
-		}
-	}
-	j = json_string(fixed.s);
-out:
-	buf_release(&fixed);
-	return j;
-}
-
 static json_t *value_json(const struct plan_change *c, const char *v)
 {
 	return !v ? json_null() : c->sensitive ? json_string(SENSITIVE) :
-		jstr(v);
+		utf8_json_string(v);
 }
 
 static json_t *step_json(const struct plan_step *s, size_t index)
@@ -564,15 +466,15 @@ static json_t *step_json(const struct plan_step *s, size_t index)
 			    json_string(plan_action_name(s->action)));
 	json_object_set_new(j, "resource",
 			    json_string(plan_resource_name(s->resource)));
-	json_object_set_new(j, "identity", jstr(s->identity));
-	json_object_set_new(j, "id", jstr(s->id));
+	json_object_set_new(j, "identity", utf8_json_string(s->identity));
+	json_object_set_new(j, "id", utf8_json_string(s->id));
 	if (tag_step(s->kind))
-		json_object_set_new(j, "tag", jstr(s->detail));
+		json_object_set_new(j, "tag", utf8_json_string(s->detail));
 	for (i = 0; i < s->changes_nr; i++) {
 		const struct plan_change *ch = &s->changes[i];
 
 		c = json_object();
-		json_object_set_new(c, "field", jstr(ch->field));
+		json_object_set_new(c, "field", utf8_json_string(ch->field));
 		json_object_set_new(c, "before", value_json(ch, ch->before));
 		json_object_set_new(c, "after", value_json(ch, ch->after));
 		json_object_set_new(c, "sensitive",
@@ -595,7 +497,7 @@ json_t *render_json(const struct plan *p)
 
 	json_object_set_new(j, "format_version",
 			    json_integer(FORMAT_VERSION));
-	json_object_set_new(ws, "name", jstr(workspace_name(p)));
+	json_object_set_new(ws, "name", utf8_json_string(workspace_name(p)));
 	json_object_set_new(ws, "exists", json_boolean(p->workspace_exists));
 	json_object_set_new(j, "workspace", ws);
 	json_object_set_new(j, "prune", json_boolean(p->prune));
@@ -615,9 +517,9 @@ json_t *render_json(const struct plan *p)
 		json_object_set_new(u, "resource", json_string(
 				plan_resource_name(p->unmanaged[i].resource)));
 		json_object_set_new(u, "identity",
-				    jstr(p->unmanaged[i].identity));
+				    utf8_json_string(p->unmanaged[i].identity));
 		json_object_set_new(u, "kept_because",
-				    jstr(p->unmanaged[i].why));
+				    utf8_json_string(p->unmanaged[i].why));
 		json_array_append_new(unmanaged, u);
 	}
 	json_object_set_new(j, "unmanaged", unmanaged);

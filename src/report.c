@@ -8,6 +8,7 @@
 #include "torq/buf.h"
 #include "torq/model.h"
 #include "torq/report.h"
+#include "torq/utf8.h"
 #include "torq/wrapper.h"
 
 #include "torq/banned.h"
@@ -41,111 +42,6 @@ static const char *const keys[COL_NR] = {
 	"name", "billable_workflows", "nested_workflows", "editors",
 	"case_operators", "runners", "owners",
 };
-
-/*
- * The length of the valid UTF-8 sequence at s and its code point, or 0
- * for a byte that does not start one. As strict as jansson: no overlong
- * forms, no surrogates, nothing above U+10FFFF.
- */
-static size_t utf8_decode(const char *str, unsigned long *cp)
-{
-	static const unsigned char mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
-	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n, i;
-	unsigned long c;
-
-	n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
-		s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
-		s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-	c = s[0] & mask[n];
-	/* a NUL is not a continuation byte: never reads past the end */
-	for (i = 1; i < n && (s[i] & 0xc0) == 0x80; i++)
-		c = c << 6 | (s[i] & 0x3f);
-	if (i < n || c < min[n] || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		n = 0;
-	*cp = c;
-	return n;
-}
-
-/* Characters that would let a name break the table or drive a terminal. */
-static int unsafe(unsigned long cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-		(cp >= 0x202a && cp <= 0x202e) ||	/* bidi overrides */
-		(cp >= 0x2066 && cp <= 0x2069);	/* and isolates */
-}
-
-/* s with what unsafe() names and non-UTF-8 bytes escaped, as render.c. */
-static void add_clean(struct buf *out, const char *s)
-{
-	unsigned long cp;
-	size_t n;
-
-	for (; *s; s += n) {
-		n = utf8_decode(s, &cp);
-		if (!n) {
-			buf_addf(out, "\\x%02x", (unsigned char)*s);
-			n = 1;
-		} else if (cp == '\n') {
-			buf_addstr(out, "\\n");
-		} else if (cp == '\t') {
-			buf_addstr(out, "\\t");
-		} else if (cp == '\r') {
-			buf_addstr(out, "\\r");
-		} else if (cp < 0x80 && unsafe(cp)) {
-			buf_addf(out, "\\x%02lx", cp);
-		} else if (unsafe(cp)) {
-			buf_addf(out, "\\u%04lx", cp);
-		} else {
-			buf_add(out, s, n);
-		}
-	}
-}
-
-/*
- * The columns a cleaned (valid UTF-8) string takes: one per code point.
- * Wide East Asian characters take two on a terminal and shift the rest of
- * their row; the figures stay right.
- */
-static size_t width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
-/* A JSON string of s, null for NULL; non-UTF-8 bytes become U+FFFD. */
-static json_t *jstr(const char *s)
-{
-	struct buf fixed = BUF_INIT;
-	unsigned long cp;
-	json_t *j;
-	size_t n;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		goto out;
-	for (; *s; s += n) {
-		n = utf8_decode(s, &cp);
-		if (n) {
-			buf_add(&fixed, s, n);
-		} else {
-			buf_addstr(&fixed, "\xef\xbf\xbd");
-			n = 1;
-		}
-	}
-	j = json_string(fixed.s);
-out:
-	buf_release(&fixed);
-	return j;
-}
 
 /* a + b, held at LONG_MAX or LONG_MIN instead of overflowing. */
 static long add_sat(long a, long b)
@@ -239,23 +135,28 @@ static void fill_row(struct row *r, const struct model_workspace *w,
 		return;
 	}
 	if (w->name)
-		add_clean(&r->cell[COL_NAME], w->name);
+		utf8_add_clean(&r->cell[COL_NAME], w->name);
 	else
 		buf_addstr(&r->cell[COL_NAME], "(no name)");
 	for (i = 0; i < w->owners_nr; i++) {
 		if (i)
 			buf_addstr(&r->cell[COL_OWNERS], ", ");
-		add_clean(&r->cell[COL_OWNERS], w->owners[i] ?
-			  w->owners[i] : "");
+		utf8_add_clean(&r->cell[COL_OWNERS], w->owners[i] ?
+			       w->owners[i] : "");
 	}
 	if (!r->cell[COL_OWNERS].len)
 		buf_addstr(&r->cell[COL_OWNERS], "(none)");
 }
 
+/*
+ * A cleaned (valid UTF-8) cell takes one column per code point. Wide East
+ * Asian characters take two on a terminal and shift the rest of their
+ * row; the figures stay right.
+ */
 static void add_cell(struct buf *out, const char *s, size_t w,
 		     enum column c)
 {
-	size_t pad = w - width(s);
+	size_t pad = w - utf8_count(s);
 
 	if (c > COL_NAME)
 		buf_addstr(out, "  ");
@@ -315,10 +216,10 @@ void report_text(const struct model_workspace *ws, size_t nr,
 	for (i = 0; i <= nr; i++)
 		fill_row(&rows[i], i < nr ? &ws[i] : NULL, &t);
 	for (j = 0; j < COL_NR; j++) {
-		w[j] = width(headers[j]);
+		w[j] = utf8_count(headers[j]);
 		for (i = 0; i <= nr; i++)
-			if (width(rows[i].cell[j].s) > w[j])
-				w[j] = width(rows[i].cell[j].s);
+			if (utf8_count(rows[i].cell[j].s) > w[j])
+				w[j] = utf8_count(rows[i].cell[j].s);
 	}
 	for (j = 0; j < COL_NR; j++)
 		add_cell(out, headers[j], w[j], (enum column)j);
@@ -419,12 +320,13 @@ json_t *report_json(const struct model_workspace *ws, size_t nr)
 	for (i = 0; i < nr; i++) {
 		o = json_object();
 		owners = json_array();
-		json_object_set_new(o, "name", jstr(ws[i].name));
-		json_object_set_new(o, "id", jstr(ws[i].id));
+		json_object_set_new(o, "name", utf8_json_string(ws[i].name));
+		json_object_set_new(o, "id", utf8_json_string(ws[i].id));
 		figures(&ws[i], NULL, fig);
 		set_figures(o, fig);
 		for (j = 0; j < ws[i].owners_nr; j++)
-			json_array_append_new(owners, jstr(ws[i].owners[j]));
+			json_array_append_new(owners,
+				utf8_json_string(ws[i].owners[j]));
 		json_object_set_new(o, "owners", owners);
 		json_array_append_new(list, o);
 	}

@@ -7,8 +7,10 @@ For each seed:
 - faults: 429, 502, 503 and dropped connections at a 20% rate, tokens
   expiring at 20%, and 5% of requests done but their answers lost; apply
   is run until it succeeds (at most 10 times);
-- crash: every request 25 ms late, apply is killed with SIGKILL after a
-  seeded delay, then run again without faults (at most 3 times: a
+- crash: every request 25 ms late, apply is killed with SIGKILL a seeded
+  delay after the new workspace's key was saved (before that the key
+  exists only in Torq's answer, which no retry can bring back), then run
+  again without faults (at most 3 times: a
   request in flight at the crash may land after the next run has read
   the workspace, and that run then reports the conflict).
 After each, a plan must show no changes and torq-sim's state must hold no
@@ -147,7 +149,15 @@ def crash(run, seed):
     http(run.base, "POST", "/_sim/faults", {"rules": [
         {"route": "*", "kind": "latency", "latency_ms": 25, "every": 1}]})
     p = run.torq("apply", MANIFEST, "--yes", wait=False)
-    time.sleep(rnd.uniform(0.05, 1.2))
+    # The new workspace's key exists only in the create answer (Torq shows
+    # it once): a crash before it is saved cannot be undone by any tool,
+    # and apply then says what to do. The kill comes after that moment.
+    key = os.path.join(run.work, "secrets", "acme.json")
+    for _ in range(500):
+        if os.path.exists(key) or p.poll() is not None:
+            break
+        time.sleep(0.01)
+    time.sleep(rnd.uniform(0.0, 1.0))
     p.send_signal(signal.SIGKILL)
     p.communicate()
     # what was in flight when it died lands now, as it would in Torq
