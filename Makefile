@@ -40,7 +40,7 @@ TORQ_APPLY := $(BINDIR)/torq-apply
 
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
-	plancases planbench applyrobust fleetbench reportcheck
+	plancases planbench applyrobust fleetbench reportcheck canary
 
 all: $(TORQ_APPLY)
 
@@ -156,6 +156,10 @@ planbench: $(PLANBENCH_BIN)
 reportcheck: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/report/check.py $(TORQ_APPLY) $(TORQ_SIM)
 
+# Unique secrets through every command with -v: none may leak anywhere.
+canary: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/canary/canary.py $(TORQ_APPLY) $(TORQ_SIM)
+
 # A fleet of 100 clients with 50 ms latency, parallel against one by one.
 fleetbench: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/fleet/fleetbench.py $(TORQ_APPLY) $(TORQ_SIM)
@@ -166,7 +170,8 @@ readbench: $(TORQ_SIM) $(READBENCH_BIN)
 
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
-check: unit conformance cases differential $(SIM_CHECK) clienttest plancases applyrobust reportcheck
+check: unit conformance cases differential $(SIM_CHECK) clienttest plancases \
+	applyrobust reportcheck canary
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)

@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""The secret canary: every command, verbose, against a real torq-sim, with
+unique secret values; then every byte of stdout, stderr and every file the
+commands wrote is searched for those values and for every API key secret
+(the organisation's and each created workspace's). Only the key files
+themselves may hold a key secret, and they (and the runners' install
+commands) must be mode 0600.
+
+usage: canary.py TORQ_APPLY TORQ_SIM
+"""
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import uuid
+
+CANARIES = {
+    "SLACK_WEBHOOK": "https://hooks.example/canary-" + uuid.uuid4().hex,
+    "JIRA_TOKEN": "canary-jira-" + uuid.uuid4().hex,
+}
+ORG_SECRET = "sim-admin-secret"
+
+COMMANDS = [
+    "validate manifests/examples/single-workspace.yaml manifests/examples/msp-globex.yaml",
+    "plan manifests/examples/single-workspace.yaml -v",
+    "plan manifests/examples/single-workspace.yaml -v --json",
+    "plan manifests/examples/single-workspace.yaml -v --markdown",
+    "plan manifests/examples/single-workspace.yaml -v --out saved.plan",
+    "apply saved.plan -v --yes",
+    "plan manifests/examples/single-workspace.yaml -v --rotate-secrets",
+    "apply manifests/examples/single-workspace.yaml -v --yes --rotate-secrets",
+    "export -v --workspace-name 'acme SOC' --out exported/acme.yaml",
+    "report -v",
+    "report -v --json",
+    "report -v --csv",
+    "fleet apply manifests/examples/fleet/fleet.yaml -v --yes --summary-out fleet.json",
+    "fleet plan manifests/examples/fleet/fleet.yaml -v --json --show-plans",
+    "report -v --fleet manifests/examples/fleet/fleet.yaml",
+    "fleet summary fleet.json",
+]
+
+
+def main():
+    tool, sim = (os.path.abspath(a) for a in sys.argv[1:3])
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    work = tempfile.mkdtemp(prefix="torq-canary-")
+    proc = subprocess.Popen([sim, "--port", "0"], stdout=subprocess.PIPE,
+                            text=True)
+    base = re.search(r"http://127\.0\.0\.1:[0-9]+",
+                     proc.stdout.readline()).group(0)
+    failures = []
+    transcript = b""
+    try:
+        shutil.copytree(os.path.join(root, "manifests"),
+                        os.path.join(work, "manifests"))
+        os.mkdir(os.path.join(work, "secrets"), 0o700)
+        key = os.path.join(work, "secrets", "template.json")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, json.dumps({"client_id": "sim-admin",
+                                 "client_secret": ORG_SECRET}).encode())
+        os.close(fd)
+        env = dict(os.environ, TORQ_ENDPOINT=base, **CANARIES)
+        env["TORQ_CLIENT_ID"] = "sim-admin"
+        env["TORQ_CLIENT_SECRET"] = ORG_SECRET
+        for line in COMMANDS:
+            cmd = ["/bin/sh", "-c", "exec %s %s" % (tool, line)]
+            p = subprocess.run(cmd, cwd=work, env=env, capture_output=True,
+                               stdin=subprocess.DEVNULL, timeout=600)
+            transcript += p.stdout + p.stderr
+            if p.returncode not in (0, 2):
+                failures.append("'%s' exited %d:\n%s" % (
+                    line, p.returncode, p.stderr.decode()[-2000:]))
+        # every key secret handed out: the created workspaces' too
+        secrets = [v.encode() for v in CANARIES.values()]
+        secrets.append(ORG_SECRET.encode())
+        key_files = set()
+        for top, _, names in os.walk(os.path.join(work, "secrets")):
+            for n in names:
+                path = os.path.join(top, n)
+                key_files.add(path)
+                with open(path) as f:
+                    secrets.append(json.load(f)["client_secret"].encode())
+        if len(key_files) < 4:
+            failures.append("expected key files for acme and the fleet, "
+                            "found %d" % len(key_files))
+        for s in secrets:
+            if s in transcript:
+                failures.append("a secret appears in the output: %s..." %
+                                s[:12].decode())
+        checked = 0
+        for top, _, names in os.walk(work):
+            for n in names:
+                path = os.path.join(top, n)
+                rel = os.path.relpath(path, work)
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+                if path in key_files or rel.startswith("runners" + os.sep):
+                    if mode & 0o077:
+                        failures.append("%s has mode %o" % (rel, mode))
+                    continue
+                with open(path, "rb") as f:
+                    data = f.read()
+                checked += 1
+                for s in secrets:
+                    if s in data:
+                        failures.append("a secret appears in %s" % rel)
+        print("canary: %d commands, %d secrets, %d bytes of output and %d "
+              "files searched" % (len(COMMANDS), len(secrets),
+                                  len(transcript), checked))
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    for f in failures:
+        print("FAIL " + f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
