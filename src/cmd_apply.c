@@ -156,18 +156,15 @@ int cmd_apply(int argc, const char **argv)
 	struct apply_cmd ac;
 	struct prepare_options po;
 	struct prepared pp;
-	struct apply_env env;
 	struct apply_result res;
 	struct progress pr;
-	struct journal jn;
 	struct journal_last last;
 	struct buf err = BUF_INIT, out = BUF_INIT;
-	const struct credentials *tk;
 	const char *path, *saved_fp = NULL;
 	json_t *saved = NULL, *jv, *v, *now = NULL;
 	const char *key;
 	struct timespec t0, t1;
-	int nargs = 0, rc, ret = EXIT_ERROR, prepared = 0, journal_open_ = 0;
+	int nargs = 0, rc, ret = EXIT_ERROR, prepared = 0;
 	size_t i;
 	const struct option opts[] = {
 		CLI_VAR_OPTIONS,
@@ -275,46 +272,16 @@ int cmd_apply(int argc, const char **argv)
 		goto out;
 	putchar('\n');
 
-	if (journal_open(&jn, pp.dir, pp.plan.workspace, &err) ||
-	    journal_begin(&jn, pp.plan.workspace, pp.plan.steps_nr, &err)) {
-		cli_error("%s", err.s);
-		goto out;
-	}
-	journal_open_ = 1;
-	memset(&env, 0, sizeof(env));
 	memset(&pr, 0, sizeof(pr));
 	pr.total = pp.plan.steps_nr;
 	pr.color = cli_color(stdout);
 	pr.tty = isatty(STDOUT_FILENO);
-	env.client = pp.conn.client;
-	if (pp.have_org_key)
-		env.org = client_session(pp.conn.client,
-					 pp.org_key.client_id,
-					 pp.org_key.client_secret);
-	tk = prepared_target_key(&pp);
-	if (tk)
-		env.target = client_session(pp.conn.client, tk->client_id,
-					    tk->client_secret);
-	env.doc = &pp.doc;
-	env.desired = &pp.desired;
-	env.live = pp.live_exists > 0 ? &pp.live : NULL;
-	env.store = &pp.store;
-	env.journal = &jn;
-	env.force = ac.force;
-	env.progress = on_progress;
-	env.progress_ctx = &pr;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = apply_run(&env, &pp.plan, &res, &err);
+	rc = prepared_apply(&pp, ac.force, on_progress, &pr, &res, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc == -2)
+	if (rc == -2 || rc == -3)
 		cli_error("%s", err.s);
 	buf_reset(&err);
-	/* Fingerprints of what was set, even when some steps failed. */
-	if (fingerprint_store_save(&pp.store, &err))
-		cli_error("%s", err.s);
-	buf_reset(&err);
-	journal_end(&jn, rc ? "failed" : "ok", res.done, res.failed,
-		    res.skipped, &err);
 
 	printf("\nApply %s: %zu done, %zu failed, %zu skipped in %.1f s.\n",
 	       rc ? "incomplete" : "complete", res.done, res.failed,
@@ -337,8 +304,6 @@ int cmd_apply(int argc, const char **argv)
 	check_converged(&po);
 	ret = EXIT_OK;
 out:
-	if (journal_open_)
-		journal_close(&jn);
 	journal_last_release(&last);
 	apply_result_release(&res);
 	json_decref(saved);

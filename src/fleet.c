@@ -296,52 +296,22 @@ static void fail(struct fleet_result *r, const char *msg)
 }
 
 static void apply_client(const struct fleet_options *o, struct prepared *pp,
-			 const char *state_dir, struct fleet_result *r)
+			 struct fleet_result *r)
 {
-	struct apply_env env;
 	struct apply_result res;
-	struct journal jn;
 	struct buf err = BUF_INIT;
-	const struct credentials *tk = prepared_target_key(pp);
-	int rc;
+	int rc = prepared_apply(pp, o->force, step_line, &r->output, &res,
+				&err);
 
-	memset(&env, 0, sizeof(env));
-	memset(&res, 0, sizeof(res));
-	if (journal_open(&jn, state_dir, pp->plan.workspace, &err) ||
-	    journal_begin(&jn, pp->plan.workspace, pp->plan.steps_nr, &err)) {
-		fail(r, err.s);
-		goto out;
-	}
-	env.client = pp->conn.client;
-	if (pp->have_org_key)
-		env.org = client_session(env.client, pp->org_key.client_id,
-					 pp->org_key.client_secret);
-	if (tk)
-		env.target = client_session(env.client, tk->client_id,
-					    tk->client_secret);
-	env.doc = &pp->doc;
-	env.desired = &pp->desired;
-	env.live = pp->live_exists > 0 ? &pp->live : NULL;
-	env.store = &pp->store;
-	env.journal = &jn;
-	env.force = o->force;
-	env.progress = step_line;
-	env.progress_ctx = &r->output;
-	rc = apply_run(&env, &pp->plan, &res, &err);
-	if (fingerprint_store_save(&pp->store, &err) && !rc)
-		rc = -1;
-	journal_end(&jn, rc ? "failed" : "ok", res.done, res.failed,
-		    res.skipped, &err);
-	journal_close(&jn);
-	if (rc) {
+	if (rc == -1) {
 		buf_reset(&err);
 		buf_addf(&err, "%zu step%s failed, %zu skipped", res.failed,
 			 res.failed == 1 ? "" : "s", res.skipped);
-		fail(r, err.s);
-	} else {
-		r->status = FLEET_APPLIED;
 	}
-out:
+	if (rc)
+		fail(r, err.s);
+	else
+		r->status = FLEET_APPLIED;
 	apply_result_release(&res);
 	buf_release(&err);
 }
@@ -409,7 +379,7 @@ static void run_client(struct pool *p, size_t i)
 	else if (!o->apply)
 		r->status = FLEET_CHANGES;
 	else
-		apply_client(o, &pp, dir.s, r);
+		apply_client(o, &pp, r);
 out:
 	r->seconds = now_s() - t0;
 	prepared_release(&pp);

@@ -6,7 +6,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "torq/apply.h"
 #include "torq/buf.h"
+#include "torq/journal.h"
 #include "torq/desired.h"
 #include "torq/manifest.h"
 #include "torq/path.h"
@@ -539,3 +541,52 @@ out:
 	return ret;
 }
 
+
+int prepared_apply(struct prepared *pp, int force,
+		   void (*progress)(void *ctx, const struct apply_event *ev),
+		   void *progress_ctx, struct apply_result *res,
+		   struct buf *err)
+{
+	struct apply_env env;
+	struct journal jn;
+	struct buf more = BUF_INIT;
+	const struct credentials *tk = prepared_target_key(pp);
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (journal_open(&jn, pp->dir, pp->plan.workspace, err))
+		return -3;
+	if (journal_begin(&jn, pp->plan.workspace, pp->plan.steps_nr, err)) {
+		journal_close(&jn);
+		return -3;
+	}
+	memset(&env, 0, sizeof(env));
+	env.client = pp->conn.client;
+	if (pp->have_org_key)
+		env.org = client_session(env.client, pp->org_key.client_id,
+					 pp->org_key.client_secret);
+	if (tk)
+		env.target = client_session(env.client, tk->client_id,
+					    tk->client_secret);
+	env.doc = &pp->doc;
+	env.desired = &pp->desired;
+	env.live = pp->live_exists > 0 ? &pp->live : NULL;
+	env.store = &pp->store;
+	env.journal = &jn;
+	env.force = force;
+	env.progress = progress;
+	env.progress_ctx = progress_ctx;
+	rc = apply_run(&env, &pp->plan, res, err);
+	/* Fingerprints of what was set, even when some steps failed. */
+	if (fingerprint_store_save(&pp->store, &more) && rc != -2) {
+		if (err->len)
+			buf_addch(err, '\n');
+		buf_addstr(err, more.s);
+		rc = -3;
+	}
+	journal_end(&jn, rc ? "failed" : "ok", res->done, res->failed,
+		    res->skipped, &more);
+	journal_close(&jn);
+	buf_release(&more);
+	return rc;
+}

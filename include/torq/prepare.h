@@ -74,6 +74,21 @@ int prepare_plan(const struct prepare_options *o, struct prepared *out,
 		 struct buf *err);
 void prepared_release(struct prepared *p);
 
+/*
+ * Run the plan made by prepare_plan: the executor with this run's keys,
+ * a journal in the state directory, and the fingerprints of what was set
+ * saved even when some steps failed. progress (may be NULL) hears every
+ * step. Returns apply_run's result (0, -1 some failed, -2 the client
+ * broke down), or -3 when the journal or the state file could not be
+ * written (err says which); res is filled either way.
+ */
+struct apply_event;
+struct apply_result;
+int prepared_apply(struct prepared *pp, int force,
+		   void (*progress)(void *ctx, const struct apply_event *ev),
+		   void *progress_ctx, struct apply_result *res,
+		   struct buf *err);
+
 /* The key of the target workspace, once it exists; NULL before. */
 const struct credentials *prepared_target_key(const struct prepared *p);
 
