@@ -118,8 +118,8 @@ exists:
 	return -2;
 }
 
-/* mkdir -p of path's directory, each new one 0700. */
-static int make_parents(const char *path, struct buf *err)
+/* mkdir -p of path's directory, each new one with mode. */
+static int make_parents(const char *path, mode_t mode, struct buf *err)
 {
 	struct buf dir = BUF_INIT;
 	struct stat st;
@@ -129,7 +129,7 @@ static int make_parents(const char *path, struct buf *err)
 	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
 		buf_reset(&dir);
 		buf_add(&dir, path, (size_t)(p - path));
-		if (!mkdir(dir.s, 0700))
+		if (!mkdir(dir.s, mode))
 			continue;
 		if (errno == EEXIST && (stat(dir.s, &st) ||
 					!S_ISDIR(st.st_mode)))
@@ -152,7 +152,7 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 	struct buf tmp = BUF_INIT;
 	int fd, ret = -1;
 
-	if ((flags & ATOMICFILE_MKDIRS) && make_parents(path, err))
+	if ((flags & ATOMICFILE_MKDIRS) && make_parents(path, 0700, err))
 		return -1;
 	fd = create_temp(path, mode, &tmp, err);
 	if (fd < 0)
@@ -178,14 +178,14 @@ out:
 	return ret;
 }
 
-int atomicfile_mkdirs(const char *dir, struct buf *err)
+int atomicfile_mkdirs(const char *dir, mode_t mode, struct buf *err)
 {
 	struct buf path = BUF_INIT;
 	int ret;
 
 	/* the parents of a file in dir are dir and its parents */
 	buf_addf(&path, "%s/.", dir);
-	ret = make_parents(path.s, err);
+	ret = make_parents(path.s, mode, err);
 	buf_release(&path);
 	return ret;
 }

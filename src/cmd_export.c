@@ -88,38 +88,6 @@ out:
 	return ret;
 }
 
-/* mkdir -p, each new directory 0777 less the umask (it goes into git). */
-static int make_dirs(const char *dir, struct buf *err)
-{
-	struct buf d = BUF_INIT;
-	struct stat st;
-	size_t i;
-	int ret = -1;
-
-	buf_addstr(&d, dir);
-	for (i = 1; i <= d.len; i++) {
-		if (d.s[i] != '/' && d.s[i] != '\0')
-			continue;
-		d.s[i] = '\0';
-		if (mkdir(d.s, 0777) && errno != EEXIST) {
-			buf_addf(err, "cannot create directory '%s': %s", d.s,
-				 strerror(errno));
-			goto out;
-		}
-		if (stat(d.s, &st) || !S_ISDIR(st.st_mode)) {
-			buf_addf(err, "cannot create directory '%s': %s", d.s,
-				 strerror(ENOTDIR));
-			goto out;
-		}
-		if (i < d.len)
-			d.s[i] = '/';
-	}
-	ret = 0;
-out:
-	buf_release(&d);
-	return ret;
-}
-
 /* dir/rel, without a leading "./" */
 static char *join(const char *dir, const char *rel)
 {
@@ -166,11 +134,11 @@ static int write_files(const struct export_cmd *ec,
 			}
 		}
 	}
-	if (make_dirs(dir.s, err))
+	if (atomicfile_mkdirs(dir.s, 0777, err))
 		goto out;
 	if (r->files_nr) {
 		path_dirname(paths[0], &wdir);
-		if (make_dirs(wdir.s, err))
+		if (atomicfile_mkdirs(wdir.s, 0777, err))
 			goto out;
 	}
 	for (i = 0; i < r->files_nr; i++) {

@@ -340,7 +340,7 @@ static void run_client(struct pool *p, size_t i)
 		varset_set(&vars, c->vars.items[k].name, c->vars.items[k].value);
 	/* each client keeps its fingerprints and journal apart */
 	buf_addf(&dir, "%s/.torq-apply/fleet/%s", p->f->dir, c->name);
-	if (o->apply && atomicfile_mkdirs(dir.s, &err)) {
+	if (o->apply && atomicfile_mkdirs(dir.s, 0700, &err)) {
 		fail(r, err.s);
 		r->seconds = now_s() - t0;
 		varset_release(&vars);

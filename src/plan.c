@@ -608,14 +608,13 @@ static void plan_users(struct ctx *c)
  * Map live names to indexes; a name held twice is an error when the
  * manifest uses it, since then no one can tell which object it means.
  */
-static json_t *name_map(struct ctx *c, const char *what, size_t nr,
+static json_t *name_map(struct ctx *c, size_t nr,
 			const char *(*name)(const struct model *, size_t),
 			json_t *dups)
 {
 	json_t *map = json_object();
 	size_t i;
 
-	(void)what;
 	for (i = 0; i < nr; i++)
 		if (map_put(map, name(c->live, i) ? name(c->live, i) : "",
 			    (long)i) >= 0)
@@ -655,7 +654,7 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 {
 	const struct model *d = c->in->desired, *live = c->live;
 	json_t *dups = json_object();
-	json_t *lmap = name_map(c, "integration", live->integrations_nr,
+	json_t *lmap = name_map(c, live->integrations_nr,
 				integration_name, dups);
 	char *seen = xcalloc(live->integrations_nr + 1, 1);
 	struct buf path = BUF_INIT;
@@ -748,7 +747,7 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 {
 	const struct model *d = c->in->desired, *live = c->live;
 	json_t *dups = json_object();
-	json_t *lmap = name_map(c, "step runner", live->runners_nr,
+	json_t *lmap = name_map(c, live->runners_nr,
 				runner_name, dups);
 	char *seen = xcalloc(live->runners_nr + 1, 1);
 	struct buf path = BUF_INIT;
@@ -991,7 +990,7 @@ static void plan_workflows(struct ctx *c, long *integration_steps,
 	w.topo = xcalloc(d->workflows_nr + 1, sizeof(*w.topo));
 	w.dmap = json_object();
 	w.ldups = json_object();
-	w.lmap = name_map(c, "workflow", live->workflows_nr, workflow_name,
+	w.lmap = name_map(c, live->workflows_nr, workflow_name,
 			  w.ldups);
 	w.smap = json_object();
 	w.integration_steps = integration_steps;

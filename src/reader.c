@@ -53,7 +53,6 @@ static void fail(struct read *rd, const char *msg)
 	if (rd->err->len)
 		buf_addch(rd->err, '\n');
 	buf_addstr(rd->err, msg);
-	rd->failed = 1;
 }
 
 static void submit_page(struct list *l, const char *path, const char *token);

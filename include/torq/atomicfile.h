@@ -28,7 +28,11 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 		     mode_t mode, unsigned flags, const char *what,
 		     struct buf *err);
 
-/* mkdir -p dir, each new directory 0700. Returns 0, or -1 with a message. */
-int atomicfile_mkdirs(const char *dir, struct buf *err);
+/*
+ * mkdir -p dir, each new directory with mode (less the umask); something
+ * in the way that is not a directory is an error. Returns 0, or -1 with
+ * a message.
+ */
+int atomicfile_mkdirs(const char *dir, mode_t mode, struct buf *err);
 
 #endif
