@@ -366,8 +366,14 @@ int fingerprint_store_open(struct fingerprint_store *s, const char *dir,
 		 dir && *dir ? dir : ".");
 	s->path = buf_detach(&path, NULL);
 	if (!buf_read_file(&text, s->path, FINGERPRINT_MAX_FILE)) {
-		if (read_state(s, text.s, text.len, err))
+		if (read_state(s, text.s, text.len, err)) {
+			/* Say what losing it costs, so nobody deletes it blindly. */
+			buf_addstr(err, "; restore it, or remove it to start"
+				   " afresh (every integration then shows as"
+				   " never set by torq-apply and the next apply"
+				   " sets its parameters again)");
 			goto out;
+		}
 	} else if (errno == ENOENT) {
 		if (fresh_salt(s->salt, err))
 			goto out;

@@ -537,6 +537,9 @@ static void expect_open_error(struct fixture *f, const char *text,
 	buf_addf(&want, "'%s/.torq-apply/state.json' %s", f->dir, why);
 	if (strncmp(f->err.s, want.s, want.len))
 		fail_msg("got '%s', expected '%s...'", f->err.s, want.s);
+	/* and what to do about it */
+	assert_non_null(strstr(f->err.s, "; restore it, or remove it to "
+			       "start afresh"));
 	buf_release(&want);
 }
 
