@@ -132,9 +132,20 @@ static int written(const struct apply_result *res, const char *path)
 static void check_converged(const struct prepare_options *po)
 {
 	struct prepared again;
+	struct prepare_options fresh = *po;
 	struct buf err = BUF_INIT;
-	int rc = prepare_plan(po, &again, &err);
+	int rc;
 
+	/*
+	 * Every workflow's YAML is read for real, not taken from state.json,
+	 * and what was read is recorded, so the next plan reads none of it.
+	 */
+	fresh.fresh_contents = 1;
+	rc = prepare_plan(&fresh, &again, &err);
+	if (!rc && prepared_save_state(&again, &err)) {
+		fprintf(stderr, "torq-apply: warning: %s\n", err.s);
+		buf_reset(&err);
+	}
 	if (rc)
 		fprintf(stderr, "torq-apply: could not read the workspace again"
 			" to confirm it: %s\n", err.len ? err.s :
@@ -265,6 +276,8 @@ int cmd_apply(int argc, const char **argv)
 	render_text(&pp.plan, cli_color(stdout), &out);
 	fputs(out.s, stdout);
 	if (plan_empty(&pp.plan)) {
+		if (prepared_save_state(&pp, &err))
+			fprintf(stderr, "torq-apply: warning: %s\n", err.s);
 		ret = EXIT_OK;
 		goto out;
 	}

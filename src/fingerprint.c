@@ -303,12 +303,22 @@ static const char *bad_shape(const json_t *root)
 	if (!json_is_object(json_object_get(root, "workspaces")))
 		return "'workspaces' is not an object";
 	json_object_foreach(json_object_get(root, "workspaces"), name, ws) {
+		if (!json_is_object(ws))
+			return "a workspace is not an object";
 		v = json_object_get(ws, "integrations");
-		if (!json_is_object(v))
-			return "a workspace has no 'integrations' object";
+		if (v && !json_is_object(v))
+			return "a workspace's 'integrations' is not an object";
 		json_object_foreach(v, key, fp)
 			if (!json_is_string(fp))
 				return "a fingerprint is not a string";
+		v = json_object_get(ws, "workflows");
+		if (v && !json_is_object(v))
+			return "a workspace's 'workflows' is not an object";
+		json_object_foreach(v, key, fp)
+			if (!json_is_string(json_object_get(fp, "revision")) ||
+			    !json_is_string(json_object_get(fp, "digest")))
+				return "a workflow has no string 'revision'"
+				       " and 'digest'";
 	}
 	return NULL;
 }
@@ -393,46 +403,105 @@ out:
 	return ret;
 }
 
-static json_t *integrations_of(const struct fingerprint_store *s,
-			       const char *workspace)
+/* A workspace's entry's part ("integrations", "workflows"), or NULL. */
+static json_t *part_of(const struct fingerprint_store *s,
+		       const char *workspace, const char *part)
 {
 	return json_object_get(json_object_get(json_object_get(s->root,
-		"workspaces"), workspace), "integrations");
+		"workspaces"), workspace), part);
+}
+
+/* The same, made when missing. */
+static json_t *make_part(struct fingerprint_store *s, const char *workspace,
+			 const char *part)
+{
+	json_t *all = json_object_get(s->root, "workspaces");
+	json_t *ws = json_object_get(all, workspace), *p;
+
+	if (!ws) {
+		ws = json_object();
+		json_object_set_new(all, workspace, ws);
+	}
+	p = json_object_get(ws, part);
+	if (!p) {
+		p = json_object();
+		json_object_set_new(ws, part, p);
+	}
+	return p;
+}
+
+/* Forget key of a workspace's part, and what that leaves empty. */
+static void forget(struct fingerprint_store *s, const char *workspace,
+		   const char *part, const char *key)
+{
+	json_t *all = json_object_get(s->root, "workspaces");
+	json_t *ws = json_object_get(all, workspace);
+	json_t *p = json_object_get(ws, part);
+
+	if (!json_object_get(p, key))
+		return;
+	json_object_del(p, key);
+	if (!json_object_size(p))
+		json_object_del(ws, part);
+	if (!json_object_size(ws))
+		json_object_del(all, workspace);
+	s->dirty = 1;
 }
 
 const char *fingerprint_store_get(const struct fingerprint_store *s,
 				  const char *workspace,
 				  const char *integration)
 {
-	return json_string_value(json_object_get(integrations_of(s,
-		workspace), integration));
+	return json_string_value(json_object_get(part_of(s, workspace,
+		"integrations"), integration));
 }
 
 void fingerprint_store_set(struct fingerprint_store *s, const char *workspace,
 			   const char *integration, const char *fp)
 {
-	json_t *all = json_object_get(s->root, "workspaces");
-	json_t *ints = integrations_of(s, workspace);
-	const char *old = json_string_value(json_object_get(ints,
-							    integration));
+	const char *old = fingerprint_store_get(s, workspace, integration);
 
 	if (!fp) {
-		if (!old)
-			return;
-		json_object_del(ints, integration);
-		if (!json_object_size(ints))
-			json_object_del(all, workspace);
-		s->dirty = 1;
+		forget(s, workspace, "integrations", integration);
 		return;
 	}
 	if (old && !strcmp(old, fp))
 		return;
-	if (!ints) {
-		ints = json_object();
-		json_object_set_new(all, workspace,
-				    json_pack("{s:o}", "integrations", ints));
+	json_object_set_new(make_part(s, workspace, "integrations"),
+			    integration, json_string(fp));
+	s->dirty = 1;
+}
+
+const char *fingerprint_store_get_revision(const struct fingerprint_store *s,
+					   const char *workspace,
+					   const char *workflow,
+					   const char *revision)
+{
+	json_t *e = json_object_get(part_of(s, workspace, "workflows"),
+				    workflow);
+	const char *rev = json_string_value(json_object_get(e, "revision"));
+
+	if (!rev || !revision || strcmp(rev, revision))
+		return NULL;
+	return json_string_value(json_object_get(e, "digest"));
+}
+
+void fingerprint_store_set_revision(struct fingerprint_store *s,
+				   const char *workspace, const char *workflow,
+				   const char *revision, const char *digest)
+{
+	const char *old;
+
+	if (!revision || !digest) {
+		forget(s, workspace, "workflows", workflow);
+		return;
 	}
-	json_object_set_new(ints, integration, json_string(fp));
+	old = fingerprint_store_get_revision(s, workspace, workflow, revision);
+	if (old && !strcmp(old, digest))
+		return;
+	json_object_set_new(make_part(s, workspace, "workflows"), workflow,
+			    json_pack("{s:s, s:s}", "revision", revision,
+				      "digest", digest));
 	s->dirty = 1;
 }
 

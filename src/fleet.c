@@ -374,9 +374,12 @@ static void run_client(struct pool *p, size_t i)
 	r->change = pp.plan.to_change;
 	r->destroy = pp.plan.to_destroy;
 	render_text(&pp.plan, 0, &r->output);
-	if (plan_empty(&pp.plan))
+	if (plan_empty(&pp.plan)) {
 		r->status = FLEET_OK;
-	else if (!o->apply)
+		/* apply writes what the read learnt (prepare.h) */
+		if (o->apply && prepared_save_state(&pp, &err))
+			buf_addf(&r->output, "warning: %s\n", err.s);
+	} else if (!o->apply)
 		r->status = FLEET_CHANGES;
 	else
 		apply_client(o, &pp, r);

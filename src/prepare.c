@@ -226,8 +226,17 @@ static const char **source_names(const struct model *m, size_t *nr)
 	return names;
 }
 
+/* reader.h's known(): a revision whose digest state.json recorded. */
+static int known_revision(void *ctx, const char *name, const char *revision)
+{
+	const struct prepared *sd = ctx;
+
+	return fingerprint_store_get_revision(&sd->store,
+		sd->desired.workspace.name, name, revision) != NULL;
+}
+
 static int read_live(const struct model *d, struct prepared *sd,
-		     struct buf *err)
+		     int fresh, struct buf *err)
 {
 	struct reader_options o = { 0 };
 	const char **names = NULL;
@@ -243,6 +252,10 @@ static int read_live(const struct model *d, struct prepared *sd,
 	o.kinds = d->kinds | MODEL_ROLES;
 	o.contents = names;
 	o.contents_nr = d->workflows_nr;
+	if (!fresh) {
+		o.known = known_revision;
+		o.known_ctx = sd;
+	}
 	if (reader_read(sd->conn.client, s, &o, &sd->live, err)) {
 		buf_addf(err, "\n(reading workspace '%s')",
 			 d->workspace.name ? d->workspace.name : "");
@@ -375,11 +388,24 @@ static int fill_contents(struct model *d, struct prepared *sd, struct buf *err)
 			goto out;
 	}
 	for (i = 0; i < sd->live.workflows_nr; i++) {
+		struct model_workflow *w = &sd->live.workflows[i];
+		const char *known;
+
 		buf_reset(&what);
 		buf_addf(&what, "workflow '%s' in workspace '%s'",
-			 sd->live.workflows[i].name, d->workspace.name);
-		if (digest_workflow(&sd->live.workflows[i], what.s, 0, err))
+			 w->name, d->workspace.name);
+		if (digest_workflow(w, what.s, 0, err))
 			goto out;
+		/* Remember what was read; reuse what was not (reader.h). */
+		if (w->content_digest) {
+			fingerprint_store_set_revision(&sd->store,
+				d->workspace.name, w->name,
+				w->current_revision_id, w->content_digest);
+		} else if ((known = fingerprint_store_get_revision(&sd->store,
+				d->workspace.name, w->name,
+				w->current_revision_id))) {
+			w->content_digest = xstrdup(known);
+		}
 	}
 	ret = 0;
 out:
@@ -461,6 +487,11 @@ void prepared_release(struct prepared *sd)
 	doc_release(&sd->doc);
 }
 
+int prepared_save_state(struct prepared *p, struct buf *err)
+{
+	return p->store_open ? fingerprint_store_save(&p->store, err) : 0;
+}
+
 const struct credentials *prepared_target_key(const struct prepared *p)
 {
 	if (p->have_target)
@@ -502,12 +533,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 		else
 			ws->credentials_out = xstrdup(o->client_credentials);
 	}
-	if (connect_open(o->co, &sd->conn, err) ||
-	    choose_target(o, &sd->desired, sd, err) ||
-	    read_live(&sd->desired, sd, err) ||
-	    read_source(o, &sd->desired, sd, err) ||
-	    fill_contents(&sd->desired, sd, err))
-		goto out;
+	/* state.json first: it says which workflow YAML need no reading. */
 	if (o->state_dir)
 		buf_addstr(&dir, o->state_dir);
 	else
@@ -520,6 +546,12 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	if (fingerprint_store_open(&sd->store, sd->dir, err))
 		goto out;
 	sd->store_open = 1;
+	if (connect_open(o->co, &sd->conn, err) ||
+	    choose_target(o, &sd->desired, sd, err) ||
+	    read_live(&sd->desired, sd, o->fresh_contents, err) ||
+	    read_source(o, &sd->desired, sd, err) ||
+	    fill_contents(&sd->desired, sd, err))
+		goto out;
 	if (fill_fingerprints(&sd->doc, &sd->desired, &sd->live, &sd->store,
 			      err))
 		goto out;

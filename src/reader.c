@@ -188,7 +188,7 @@ static void workflows_complete(struct list *l)
 {
 	json_t *wf;
 	size_t i;
-	const char *id, *rev;
+	const char *id, *rev, *name;
 	struct content_req *cr;
 	struct buf p = BUF_INIT;
 
@@ -196,9 +196,10 @@ static void workflows_complete(struct list *l)
 		id = json_string_value(json_object_get(wf, "id"));
 		rev = json_string_value(json_object_get(wf,
 						"current_revision_id"));
-		if (!id || !rev ||
-		    !wants_content(l->rd, json_string_value(
-				json_object_get(wf, "name"))))
+		name = json_string_value(json_object_get(wf, "name"));
+		if (!id || !rev || !wants_content(l->rd, name) ||
+		    (l->rd->o->known && name &&
+		     l->rd->o->known(l->rd->o->known_ctx, name, rev)))
 			continue;
 		cr = xcalloc(1, sizeof(*cr));
 		cr->rd = l->rd;

@@ -40,10 +40,15 @@ int fingerprint_has_secret(const struct doc *doc, const json_t *params);
  * What torq-apply last set, in <dir>/.torq-apply/state.json (mode 0600, in
  * a directory of mode 0700):
  *   {"format_version": 1, "salt": "<64 hex>",
- *    "workspaces": {"<workspace>": {"integrations":
- *                                   {"<integration>": "<fingerprint>"}}}}
- * Names are the workspace's and the integrations' names as the manifest
- * gives them. The file holds no secret.
+ *    "workspaces": {"<workspace>": {
+ *        "integrations": {"<integration>": "<fingerprint>"},
+ *        "workflows": {"<workflow>": {"revision": "<id>",
+ *                                     "digest": "<wfyaml digest>"}}}}}
+ * Names are the workspace's, the integrations' and the workflows' names
+ * as the manifest gives them; both parts are optional. The workflows part
+ * is a cache: a revision never changes, so the digest of its YAML, once
+ * read, spares reading it again while the workflow stays at that revision.
+ * The file holds no secret.
  */
 struct fingerprint_store {
 	char *path;			/* the state file */
@@ -82,6 +87,24 @@ const char *fingerprint_store_get(const struct fingerprint_store *s,
  */
 void fingerprint_store_set(struct fingerprint_store *s, const char *workspace,
 			   const char *integration, const char *fp);
+
+/*
+ * The digest recorded for a workflow of a workspace at revision, or NULL
+ * when none is (or one for another revision). Borrowed, as above.
+ */
+const char *fingerprint_store_get_revision(const struct fingerprint_store *s,
+					   const char *workspace,
+					   const char *workflow,
+					   const char *revision);
+
+/*
+ * Record the digest of a workflow's YAML at revision (both copied); NULL
+ * for either forgets the workflow. Marks the store dirty when that
+ * changes anything.
+ */
+void fingerprint_store_set_revision(struct fingerprint_store *s,
+				   const char *workspace, const char *workflow,
+				   const char *revision, const char *digest);
 
 /*
  * Write the state file when it changed: atomically (a temporary file in

@@ -44,6 +44,12 @@ struct prepare_options {
 	/* Where .torq-apply/ (fingerprints, journal) lives; NULL: beside the manifest. */
 	const char *state_dir;
 	struct prepare_cache *cache;	/* or NULL: read everything */
+	/*
+	 * Read the YAML of every workflow the manifest names, even at a
+	 * revision whose digest state.json recorded (apply's confirmation
+	 * does, and records what it read). 0: read only new revisions.
+	 */
+	int fresh_contents;
 };
 
 struct prepared {
@@ -91,5 +97,13 @@ int prepared_apply(struct prepared *pp, int force,
 
 /* The key of the target workspace, once it exists; NULL before. */
 const struct credentials *prepared_target_key(const struct prepared *p);
+
+/*
+ * Save what the read taught state.json (the digests of workflow revisions
+ * read, reader.h), for the commands that write: apply when there was
+ * nothing to do, and its confirmation. A failure is only a warning, as
+ * state.json is a cache for these. Returns 0, or -1 with a message.
+ */
+int prepared_save_state(struct prepared *p, struct buf *err);
 
 #endif

@@ -24,6 +24,13 @@ struct reader_options {
 	const char *const *contents;	/* workflow names whose YAML is needed */
 	size_t contents_nr;
 	int all_contents;
+	/*
+	 * Optional: returns 1 when the YAML of workflow `name` at revision
+	 * `revision` is known already (its digest was recorded): it is then
+	 * not read, and the workflow's content stays NULL.
+	 */
+	int (*known)(void *ctx, const char *name, const char *revision);
+	void *known_ctx;
 	unsigned page_size;		/* 0: 100, the API's maximum */
 };
 

@@ -6,8 +6,9 @@ usage: run.py TORQ_APPLY TORQ_SIM CASES_DIR   (UPDATE=1 rewrites expectations)
 Each case is a directory holding:
   args         the command line after the program name (shell words);
                several lines run one after another, each transcript
-               headed by its command and followed by the number of API
-               mutations torq-sim counted for it
+               headed by its command and followed by the numbers of API
+               mutations and of requests torq-sim counted for it (for
+               fleet, mutations only: its threads race for shared reads)
   before.json  optional: API calls made first, as Template's key
                [{"method": "POST", "path": "/users/invite", "body": {...}}]
                (a path starting with /_sim/ goes to the test controls)
@@ -118,16 +119,21 @@ def run_case(case, tool, base, root):
         got = {"stdout": "", "stderr": "", "exit": ""}
         for line in lines:
             args = shlex.split(line)
-            before = http(base, "GET", "/_sim/stats")["mutations_total"]
+            st = http(base, "GET", "/_sim/stats")
+            before, reqs = st["mutations_total"], st["requests_total"]
             cmd = shlex.split(os.environ.get("VALGRIND", "")) + [tool] + args
             p = subprocess.run(cmd, cwd=work, env=env, capture_output=True,
                                stdin=subprocess.DEVNULL, timeout=300)
-            after = http(base, "GET", "/_sim/stats")["mutations_total"]
+            st = http(base, "GET", "/_sim/stats")
+            after, reqs = st["mutations_total"], st["requests_total"] - reqs
             out = normalize(p.stdout.decode(), base, work)
             err = normalize(p.stderr.decode(), base, work)
             if len(lines) > 1:
-                out = "$ torq-apply %s\n%s(%d API mutations)\n" % (
-                    line, out, after - before)
+                # a fleet's threads race for what they share: no count
+                counts = "%d API mutations" % (after - before)
+                if args[0] != "fleet":
+                    counts += ", %d requests" % reqs
+                out = "$ torq-apply %s\n%s(%s)\n" % (line, out, counts)
                 err = ("$ torq-apply %s\n" % line + err) if err else ""
             got["stdout"] += out
             got["stderr"] += err

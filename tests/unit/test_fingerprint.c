@@ -484,6 +484,57 @@ static void test_fingerprint_store_forget(void **state)
 	assert_int_equal(json_object_size(ws), 0);
 }
 
+static void test_fingerprint_store_revisions(void **state)
+{
+	struct fixture *f = *state;
+
+	open_ok(f);
+	fingerprint_store_set(&f->store, "acme", "jira", "ab");
+	fingerprint_store_set_revision(&f->store, "acme", "Triage", "r1", "d1");
+	fingerprint_store_set_revision(&f->store, "globex", "Triage", "r7",
+				       "d7");
+	save_ok(f);
+	open_ok(f);
+	assert_string_equal(fingerprint_store_get_revision(&f->store, "acme",
+		"Triage", "r1"), "d1");
+	/* another revision, workflow or workspace: not known */
+	assert_null(fingerprint_store_get_revision(&f->store, "acme",
+		"Triage", "r2"));
+	assert_null(fingerprint_store_get_revision(&f->store, "acme",
+		"Other", "r1"));
+	assert_null(fingerprint_store_get_revision(&f->store, "initech",
+		"Triage", "r1"));
+	assert_null(fingerprint_store_get_revision(&f->store, "acme",
+		"Triage", NULL));
+	assert_string_equal(fingerprint_store_get_revision(&f->store,
+		"globex", "Triage", "r7"), "d7");
+
+	/* the same again changes nothing; a new revision replaces the old */
+	fingerprint_store_set_revision(&f->store, "acme", "Triage", "r1", "d1");
+	assert_int_equal(f->store.dirty, 0);
+	fingerprint_store_set_revision(&f->store, "acme", "Triage", "r2", "d2");
+	assert_int_equal(f->store.dirty, 1);
+	assert_null(fingerprint_store_get_revision(&f->store, "acme",
+		"Triage", "r1"));
+	assert_string_equal(fingerprint_store_get_revision(&f->store, "acme",
+		"Triage", "r2"), "d2");
+
+	/* forgetting keeps the integrations; the last one takes the workspace */
+	fingerprint_store_set_revision(&f->store, "acme", "Triage", NULL,
+				       NULL);
+	assert_null(fingerprint_store_get_revision(&f->store, "acme",
+		"Triage", "r2"));
+	assert_string_equal(fingerprint_store_get(&f->store, "acme", "jira"),
+			    "ab");
+	fingerprint_store_set_revision(&f->store, "globex", "Triage", NULL,
+				       NULL);
+	assert_null(json_object_get(json_object_get(f->store.root,
+		"workspaces"), "globex"));
+	fingerprint_store_set(&f->store, "acme", "jira", NULL);
+	assert_int_equal(json_object_size(json_object_get(f->store.root,
+		"workspaces")), 0);
+}
+
 static void test_fingerprint_store_modes(void **state)
 {
 	struct fixture *f = *state;
@@ -574,7 +625,18 @@ static void test_fingerprint_store_bad_files(void **state)
 	buf_addf(&text, "{\"format_version\": 1, %s, \"workspaces\": "
 		 "{\"a\": []}}", good_salt);
 	expect_open_error(f, text.s, "is not a torq-apply state file: a "
-			  "workspace has no 'integrations' object");
+			  "workspace is not an object");
+	buf_reset(&text);
+	buf_addf(&text, "{\"format_version\": 1, %s, \"workspaces\": "
+		 "{\"a\": {\"integrations\": []}}}", good_salt);
+	expect_open_error(f, text.s, "is not a torq-apply state file: a "
+			  "workspace's 'integrations' is not an object");
+	buf_reset(&text);
+	buf_addf(&text, "{\"format_version\": 1, %s, \"workspaces\": "
+		 "{\"a\": {\"workflows\": {\"w\": {\"revision\": 1, "
+		 "\"digest\": \"ab\"}}}}}", good_salt);
+	expect_open_error(f, text.s, "is not a torq-apply state file: a "
+			  "workflow has no string 'revision' and 'digest'");
 
 	/* and one that is right */
 	buf_reset(&text);
@@ -637,6 +699,7 @@ int main(void)
 		T(test_fingerprint_store_fresh),
 		T(test_fingerprint_store_round_trip),
 		T(test_fingerprint_store_forget),
+		T(test_fingerprint_store_revisions),
 		T(test_fingerprint_store_modes),
 		T(test_fingerprint_store_bad_files),
 		T(test_fingerprint_store_cannot_write),
