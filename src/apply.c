@@ -532,6 +532,11 @@ static void patch_user(struct op *op, const char *id)
 {
 	struct buf p = BUF_INIT;
 
+	if (!id) {
+		/* a user listed (or planned) without one: nothing to patch */
+		op_fail(op, "user %s has no id", op->s->identity);
+		return;
+	}
 	free(op->found_id);
 	op->found_id = xstrdup(id);
 	buf_addstr(&p, "/users/");
@@ -825,11 +830,12 @@ static void patch_integration(struct op *op, const char *id)
 {
 	const struct model_integration *in = desired_integration(op);
 	struct buf p = BUF_INIT;
+	char *keep = xstrdup(id);	/* id may be op->found_id itself */
 
 	free(op->found_id);
-	op->found_id = xstrdup(id);
+	op->found_id = keep;
 	buf_addstr(&p, "/integrations/");
-	client_escape(&p, id);
+	client_escape(&p, keep);
 	free(op->list_path);
 	op->list_path = buf_detach(&p, NULL);
 	op_send(op, "PATCH", op->list_path, json_pack("{s:o}", "parameters",

@@ -375,6 +375,22 @@ static void complete(struct req *r, enum client_code code, long http,
 }
 
 /*
+ * End r with an error. A token request's failure is its session's: no
+ * token is on its way any more, and the requests waiting for one fail
+ * with the same message instead of waiting for ever.
+ */
+static void fail_req(struct req *r, enum client_code code, long http,
+		     const char *msg)
+{
+	if (r->is_token) {
+		r->s->token_busy = 0;
+		free(r->s->auth_error);
+		r->s->auth_error = xstrdup(msg);
+	}
+	complete(r, code, http, NULL, msg);
+}
+
+/*
  * "POST /public/v1alpha/users/invite: HTTP 409 ALREADY_EXISTS: user
  * 'a@b.c' already exists (request id sim-12)". Torq's message comes from
  * the google.rpc.Status body; anything else is summarised, never dumped.
@@ -645,7 +661,7 @@ static int64_t start_ready(struct client *c)
 		}
 		unlink_req(c, prev, r);
 		if (start(c, r, now))
-			complete(r, CLIENT_ERROR, 0, NULL,
+			fail_req(r, CLIENT_ERROR, 0,
 				 "cannot start a transfer (libcurl)");
 	}
 	return wait;
@@ -662,12 +678,7 @@ static void give_up_or_retry(struct client *c, struct req *r, int64_t delay,
 	    now + delay - r->first_ms > c->cfg.retry_budget_ms) {
 		buf_addf(&r->last_error, " (gave up after %u attempt%s)",
 			 r->attempts, r->attempts == 1 ? "" : "s");
-		if (r->is_token) {
-			r->s->token_busy = 0;
-			free(r->s->auth_error);
-			r->s->auth_error = xstrdup(r->last_error.s);
-		}
-		complete(r, final, 0, NULL, r->last_error.s);
+		fail_req(r, final, 0, r->last_error.s);
 		return;
 	}
 	c->stats.retries++;
@@ -739,8 +750,10 @@ static void token_done(struct client *c, struct req *r, long http,
 		buf_release(&msg);
 		return;
 	}
+	/* at most 2^30 s, as for a string: life in ms must not overflow */
 	if (json_is_integer(ttl_node) && json_integer_value(ttl_node) > 0)
-		ttl = (long)json_integer_value(ttl_node);
+		ttl = json_integer_value(ttl_node) < (1L << 30) ?
+			(long)json_integer_value(ttl_node) : 1L << 30;
 	else if (json_is_string(ttl_node))
 		parse_long(json_string_value(ttl_node), 1, 1L << 30, &ttl);
 	wipe_free(s->token);
@@ -772,12 +785,7 @@ static void finish(struct client *c, struct req *r, CURLcode cc)
 	if (cc != CURLE_OK) {
 		describe_curl(r, cc, &r->last_error);
 		if (!transient(cc) || r->too_large) {
-			if (r->is_token) {
-				s->token_busy = 0;
-				free(s->auth_error);
-				s->auth_error = xstrdup(r->last_error.s);
-			}
-			complete(r, CLIENT_ERROR, 0, NULL, r->last_error.s);
+			fail_req(r, CLIENT_ERROR, 0, r->last_error.s);
 		} else if (r->mutation && !r->is_token && sent > 0) {
 			buf_addstr(&r->last_error,
 				   "; the request was sent, so it may or may not"
@@ -798,8 +806,7 @@ static void finish(struct client *c, struct req *r, CURLcode cc)
 			describe_http(r, http, NULL, &r->last_error);
 			buf_addf(&r->last_error,
 				 ": the answer is not JSON (%s)", jerr.text);
-			complete(r, CLIENT_ERROR, http, NULL,
-				 r->last_error.s);
+			fail_req(r, CLIENT_ERROR, http, r->last_error.s);
 			return;
 		}
 	}
