@@ -77,6 +77,13 @@ static void page_done(void *ctx, const struct client_response *res)
 		return;
 	}
 	l->pages++;
+	/* An absent list is an empty one (proto3 JSON); a non-object is wrong. */
+	if (!json_is_object(res->body)) {
+		buf_addf(&msg, "GET %s: the answer is not a JSON object",
+			 res->path);
+		fail(l->rd, msg.s);
+		goto out;
+	}
 	arr = json_object_get(res->body, l->key);
 	if (arr && !json_is_array(arr)) {
 		buf_addf(&msg, "GET %s: '%s' in the answer is not a list",
@@ -92,9 +99,14 @@ static void page_done(void *ctx, const struct client_response *res)
 	if (tok && *tok) {
 		if (json_object_get(l->seen_tokens, tok) ||
 		    l->pages >= READER_MAX_PAGES) {
-			buf_addf(&msg, "GET %s: the API sent page token '%s'"
-				 " again; the list does not end", res->path,
-				 tok);
+			if (l->pages >= READER_MAX_PAGES)
+				buf_addf(&msg, "GET %s: still more after %d"
+					 " pages; the list does not end",
+					 res->path, READER_MAX_PAGES);
+			else
+				buf_addf(&msg, "GET %s: the API sent page "
+					 "token '%s' again; the list does not"
+					 " end", res->path, tok);
 			fail(l->rd, msg.s);
 			goto out;
 		}
@@ -245,8 +257,53 @@ static long int_field(const json_t *o, const char *key)
 	return 0;
 }
 
+/*
+ * 1 when item has a string for every key in keys (NULL-ended; "a|b" means
+ * either), else 0 after saying so: an object without its id or its
+ * identity cannot be planned for, and is a broken answer, not an absence.
+ */
+static int complete_item(struct read *rd, const char *list, const char *what,
+			 const json_t *item, const char *const *keys)
+{
+	struct buf msg = BUF_INIT;
+	char alt[64];
+	const char *k, *bar;
+
+	for (; *keys; keys++) {
+		k = *keys;
+		bar = strchr(k, '|');
+		if (bar) {
+			snprintf(alt, sizeof(alt), "%.*s", (int)(bar - k), k);
+			if (json_is_string(json_object_get(item, alt)) ||
+			    json_is_string(json_object_get(item, bar + 1)))
+				continue;
+		} else if (json_is_string(json_object_get(item, k))) {
+			continue;
+		}
+		buf_addf(&msg, "GET %s: the API sent a %s without a string "
+			 "'%.*s'", list, what, (int)(bar ? bar - k :
+						     (long)strlen(k)), k);
+		if (json_is_string(json_object_get(item, "id")))
+			buf_addf(&msg, " (id %s)", json_string_value(
+				json_object_get(item, "id")));
+		fail(rd, msg.s);
+		buf_release(&msg);
+		return 0;
+	}
+	return 1;
+}
+
 static void build(struct read *rd, struct model *m)
 {
+	static const char *const role_keys[] = { "id", "name", NULL };
+	static const char *const user_keys[] = { "id", "email", NULL };
+	static const char *const mapping_keys[] = {
+		"id", "claim_name", "claim_value", NULL,
+	};
+	static const char *const named_keys[] = {
+		"id", "display_name|name", NULL,
+	};
+	static const char *const workflow_keys[] = { "id", "name", NULL };
 	json_t *it, *tags, *t;
 	const char *key, *st;
 	size_t i, j;
@@ -258,6 +315,8 @@ static void build(struct read *rd, struct model *m)
 	struct model_workflow *wf;
 
 	json_array_foreach(json_object_get(rd->got, "roles"), i, it) {
+		if (!complete_item(rd, "/roles", "role", it, role_keys))
+			continue;
 		role = model_add_role(m);
 		role->id = dup_field(it, "id");
 		role->name = dup_field(it, "name");
@@ -265,6 +324,8 @@ static void build(struct read *rd, struct model *m)
 							       "is_custom"));
 	}
 	json_object_foreach(rd->users, key, it) {
+		if (!complete_item(rd, "/users", "user", it, user_keys))
+			continue;
 		u = model_add_user(m);
 		u->id = dup_field(it, "id");
 		u->email = dup_field(it, "email");
@@ -279,6 +340,9 @@ static void build(struct read *rd, struct model *m)
 	}
 	json_array_foreach(json_object_get(rd->got, "claim_mappings"), i,
 			   it) {
+		if (!complete_item(rd, "/sso/claim_mappings",
+				   "claim mapping", it, mapping_keys))
+			continue;
 		cm = model_add_claim_mapping(m);
 		cm->id = dup_field(it, "id");
 		cm->claim = dup_field(it, "claim_name");
@@ -288,6 +352,9 @@ static void build(struct read *rd, struct model *m)
 		cm->rank = int_field(it, "rank");
 	}
 	json_array_foreach(json_object_get(rd->got, "integrations"), i, it) {
+		if (!complete_item(rd, "/integrations", "integration", it,
+				   named_keys))
+			continue;
 		in = model_add_integration(m);
 		in->id = dup_field(it, "id");
 		in->name = dup_field(it, "display_name");
@@ -296,6 +363,9 @@ static void build(struct read *rd, struct model *m)
 		in->vendor = dup_field(it, "type_id");
 	}
 	json_array_foreach(json_object_get(rd->got, "step_runners"), i, it) {
+		if (!complete_item(rd, "/step_runners", "step runner", it,
+				   named_keys))
+			continue;
 		rn = model_add_runner(m);
 		rn->id = dup_field(it, "id");
 		rn->name = dup_field(it, "display_name");
@@ -307,6 +377,9 @@ static void build(struct read *rd, struct model *m)
 			"allow_cluster_management"));
 	}
 	json_array_foreach(json_object_get(rd->got, "workflows"), i, it) {
+		if (!complete_item(rd, "/workflows", "workflow", it,
+				   workflow_keys))
+			continue;
 		wf = model_add_workflow(m);
 		wf->id = dup_field(it, "id");
 		wf->name = dup_field(it, "name");
@@ -343,6 +416,9 @@ static void users_complete(struct list *l)
 		id = json_string_value(json_object_get(it, "id"));
 		if (id)
 			json_object_set(l->rd->users, id, it);
+		else
+			fail(l->rd, "GET /users: the API sent a user without"
+			     " a string 'id'");
 	}
 	json_array_clear(l->items);
 }
@@ -428,6 +504,7 @@ int reader_workspaces(struct client *c, struct session *s,
 		      struct buf *err)
 {
 	static const struct reader_options none;
+	static const char *const workspace_keys[] = { "id", "name", NULL };
 	struct read rd;
 	struct model_workspace *ws = NULL;
 	json_t *it, *owners, *e;
@@ -446,6 +523,10 @@ int reader_workspaces(struct client *c, struct session *s,
 		    "/workspaces", NULL);
 	if (client_run(c, err) || rd.failed)
 		goto out;
+	json_array_foreach(json_object_get(rd.got, "workspaces"), i, it)
+		if (!complete_item(&rd, "/workspaces", "workspace", it,
+				   workspace_keys))
+			goto out;
 	n = json_array_size(json_object_get(rd.got, "workspaces"));
 	ws = xcalloc(n ? n : 1, sizeof(*ws));
 	json_array_foreach(json_object_get(rd.got, "workspaces"), i, it) {
