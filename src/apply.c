@@ -64,6 +64,7 @@ struct exec {
 	size_t *dependents_nr;
 	json_t *roles;			/* lower-case role name -> id */
 	json_t *ids;			/* "kind\nidentity" -> id, of objects made here */
+	json_t *revisions;		/* workflow -> the revision this run made */
 };
 
 static double now_s(void)
@@ -301,6 +302,19 @@ static json_t *find_item(json_t *items, const char *field, const char *value,
 static const char *str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
+}
+
+/*
+ * The revision an import or a PUT of this run made (from its answer,
+ * when the answer says), so publishing it needs no read first.
+ */
+static void remember_revision(struct op *op, const char *revision)
+{
+	if (revision)
+		json_object_set_new(op->x->revisions, op->s->identity,
+				    json_string(revision));
+	else
+		json_object_del(op->x->revisions, op->s->identity);
 }
 
 /* Ids of objects this run made, for the steps after them. */
@@ -1064,6 +1078,7 @@ static void workflow_imported(struct op *op,
 
 	if (res->code == CLIENT_OK) {
 		remember_id(op->x, op->s, str(res->body, "workflow_id"));
+		remember_revision(op, str(res->body, "revision_id"));
 		op_done(op, str(res->body, "workflow_id"));
 		return;
 	}
@@ -1089,6 +1104,8 @@ static void set_done(struct op *op, const struct client_response *res)
 		     set_done);
 		return;
 	}
+	if (res->code == CLIENT_OK && op->s->kind == STEP_UPDATE_WORKFLOW)
+		remember_revision(op, str(res->body, "current_revision_id"));
 	if (res->code == CLIENT_OK ||
 	    (op->s->kind == STEP_ADD_TAG && res->code == CLIENT_CONFLICT) ||
 	    (op->s->kind == STEP_REMOVE_TAG &&
@@ -1155,12 +1172,28 @@ static void run_tag(struct op *op)
  */
 static void published(struct op *op, const struct client_response *res);
 
+/* op->phase of a publish sent without reading the workflow first */
+#define PUBLISH_MADE 1
+
+static void send_publish(struct op *op, const char *revision)
+{
+	struct buf p = BUF_INIT;
+
+	free(op->found_id);
+	op->found_id = xstrdup(revision);
+	buf_addf(&p, "%s/revisions/", op->list_path);
+	client_escape(&p, revision);
+	buf_addstr(&p, "/publish");
+	op_send(op, "PATCH", p.s, json_object(), published);
+	buf_release(&p);
+}
+
 static void workflow_read(struct op *op, const struct client_response *res)
 {
 	const char *cur = str(res->body, "current_revision_id");
 	const char *pub = str(res->body, "published_revision_id");
-	struct buf p = BUF_INIT;
 
+	op->phase = 0;
 	if (res->code != CLIENT_OK) {
 		op_fail(op, "%s", res->error);
 		return;
@@ -1174,21 +1207,22 @@ static void workflow_read(struct op *op, const struct client_response *res)
 		op_done(op, object_id(op->x, op->s));
 		return;
 	}
-	free(op->found_id);
-	op->found_id = xstrdup(cur);
-	buf_addf(&p, "%s/revisions/", op->list_path);
-	client_escape(&p, cur);
-	buf_addstr(&p, "/publish");
-	op_send(op, "PATCH", p.s, json_object(), published);
-	buf_release(&p);
+	send_publish(op, cur);
 }
 
 static void published(struct op *op, const struct client_response *res)
 {
 	const char *pub = str(res->body, "published_revision_id");
 
-	if (res->code == CLIENT_OUTCOME_UNKNOWN && op->resent < MAX_RESENDS) {
-		op->resent++;		/* read again, and publish if need be */
+	if ((res->code == CLIENT_OUTCOME_UNKNOWN && op->resent < MAX_RESENDS) ||
+	    (res->code != CLIENT_OK && op->phase == PUBLISH_MADE)) {
+		/*
+		 * Read again, and publish if need be: after an unknown
+		 * outcome, or when the revision this run made is no longer
+		 * the current one (someone changed the workflow since).
+		 */
+		op->resent += res->code == CLIENT_OUTCOME_UNKNOWN;
+		op->phase = 0;
 		op_send(op, "GET", op->list_path, NULL, workflow_read);
 		return;
 	}
@@ -1207,8 +1241,17 @@ static void published(struct op *op, const struct client_response *res)
 
 static void run_publish(struct op *op)
 {
-	if (!workflow_path(op, ""))
-		op_send(op, "GET", op->list_path, NULL, workflow_read);
+	const char *made = str(op->x->revisions, op->s->identity);
+
+	if (workflow_path(op, ""))
+		return;
+	if (made) {
+		/* this run's import or PUT said which revision it made */
+		op->phase = PUBLISH_MADE;
+		send_publish(op, made);
+		return;
+	}
+	op_send(op, "GET", op->list_path, NULL, workflow_read);
 }
 
 /* The engine. */
@@ -1305,6 +1348,7 @@ int apply_run(struct apply_env *env, const struct plan *p,
 	x.dependents_nr = xcalloc(n + 1, sizeof(*x.dependents_nr));
 	x.roles = json_object();
 	x.ids = json_object();
+	x.revisions = json_object();
 	if (env->live) {
 		for (i = 0; i < env->live->roles_nr; i++) {
 			json_t *r = json_pack("{s:s?, s:s?}", "name",
@@ -1340,5 +1384,6 @@ int apply_run(struct apply_env *env, const struct plan *p,
 	free(x.waiting);
 	json_decref(x.roles);
 	json_decref(x.ids);
+	json_decref(x.revisions);
 	return ret;
 }

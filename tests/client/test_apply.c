@@ -305,6 +305,45 @@ static void test_apply_published_behind_its_back(void **state)
 	run_release(&r);
 }
 
+static void test_apply_publish_without_read(void **state)
+{
+	struct fix *f = *state;
+	struct run r;
+
+	plan(f, &r, HEAD "workflows:\n  - { name: Fresh, file: fresh.yaml, "
+	     "publish: true }\n", "fresh.yaml",
+	     "name: Fresh\ntrigger: { type: on_demand }\nsteps: []\n");
+	assert_int_equal(r.pp.plan.steps_nr, 2);
+	assert_int_equal(apply(&r), 0);
+	/* the import said which revision it made: published without a read */
+	assert_int_equal(stat_of(f, "by_route", "GET /v1alpha/workflows/{id}"),
+			 0);
+	assert_int_equal(stat_of(f, "by_route", "PATCH /v1alpha/workflows/{id}"
+				 "/revisions/{rev}/publish"), 1);
+	run_release(&r);
+}
+
+static void test_apply_publish_made_revision_refused(void **state)
+{
+	struct fix *f = *state;
+	struct run r;
+
+	plan(f, &r, HEAD "workflows:\n  - { name: Fresh, file: fresh.yaml, "
+	     "publish: true }\n", "fresh.yaml",
+	     "name: Fresh\ntrigger: { type: on_demand }\nsteps: []\n");
+	/* as when someone edits the workflow between import and publish */
+	faults(f, "{\"rules\":[{\"route\":\"PATCH /v1alpha/workflows/{id}"
+		  "/revisions/{rev}/publish\",\"kind\":\"status\","
+		  "\"status\":400,\"every\":1,\"count\":1}]}");
+	assert_int_equal(apply(&r), 0);
+	/* refused: read the workflow, publish its current revision */
+	assert_int_equal(stat_of(f, "by_route", "GET /v1alpha/workflows/{id}"),
+			 1);
+	assert_int_equal(stat_of(f, "by_route", "PATCH /v1alpha/workflows/{id}"
+				 "/revisions/{rev}/publish"), 2);
+	run_release(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +359,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_apply_invited_behind_its_back,
 				       fix_reset),
 		cmocka_unit_test_setup(test_apply_published_behind_its_back,
+				       fix_reset),
+		cmocka_unit_test_setup(test_apply_publish_without_read,
+				       fix_reset),
+		cmocka_unit_test_setup(test_apply_publish_made_revision_refused,
 				       fix_reset),
 	};
 
