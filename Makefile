@@ -40,7 +40,8 @@ TORQ_APPLY := $(BINDIR)/torq-apply
 
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
-	plancases planbench applyrobust fleetbench reportcheck canary
+	plancases planbench applyrobust fleetbench reportcheck canary \
+	docscheck soak
 
 all: $(TORQ_APPLY)
 
@@ -118,9 +119,18 @@ $(APPLY_TEST_BIN): $(BUILD)/tests/client/test_apply.o \
 		   $(BUILD)/tests/sim/simproc.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
-clienttest: $(TORQ_SIM) $(CLIENT_TEST_BIN) $(APPLY_TEST_BIN)
+# Answers torq-sim never gives, from a canned loopback server.
+ANSWERS_TEST_BIN := $(BUILD)/tests/client/test_answers
+
+$(ANSWERS_TEST_BIN): $(BUILD)/tests/client/test_answers.o \
+		     $(BUILD)/tests/client/canned.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lpthread
+
+clienttest: $(TORQ_SIM) $(CLIENT_TEST_BIN) $(APPLY_TEST_BIN) \
+	    $(ANSWERS_TEST_BIN)
 	@$(VALGRIND) $(CLIENT_TEST_BIN) $(TORQ_SIM)
 	@$(VALGRIND) $(APPLY_TEST_BIN) $(TORQ_SIM)
+	@$(VALGRIND) $(ANSWERS_TEST_BIN)
 
 READBENCH_BIN := $(BUILD)/tests/client/readbench
 
@@ -160,6 +170,18 @@ reportcheck: $(TORQ_APPLY) $(TORQ_SIM)
 canary: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/canary/canary.py $(TORQ_APPLY) $(TORQ_SIM)
 
+# Hundreds of applies of a changing manifest under random faults and
+# SIGKILL, each checked against torq-sim's state (tests/soak/soak.py);
+# SOAK_SECONDS bounds it, SOAK_SEED repeats a run. Not part of check.
+SOAK_SECONDS ?= 600
+soak: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/soak/soak.py $(TORQ_APPLY) $(TORQ_SIM) \
+		--seconds $(SOAK_SECONDS) $(if $(SOAK_SEED),--seed $(SOAK_SEED))
+
+# Every message docs/bad-input.md quotes is in the test it links.
+docscheck:
+	@/usr/bin/python3 tests/docs/bad_input.py docs/bad-input.md
+
 # A fleet of 100 clients with 50 ms latency, parallel against one by one.
 fleetbench: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/fleet/fleetbench.py $(TORQ_APPLY) $(TORQ_SIM)
@@ -171,7 +193,7 @@ readbench: $(TORQ_SIM) $(READBENCH_BIN)
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
 check: unit conformance cases differential $(SIM_CHECK) clienttest plancases \
-	applyrobust reportcheck canary
+	applyrobust reportcheck canary docscheck
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)
@@ -194,40 +216,54 @@ valgrind:
 style:
 	@sh tools/style.sh
 
-# Measurements, never part of check: the emulator's throughput and the
-# client's read of a large workspace.
-bench: simbench readbench planbench fleetbench
+# Measurements, never part of check: one table (tests/bench/bench.py) of
+# reading, planning and applying a large workspace with 50 ms latency and
+# a 50 rps limit against a naive one-request-at-a-time script, the CPU and
+# peak memory of a 10,000-user plan and the emulator's throughput; then
+# the fleet's. BENCH_QUICK=1: sizes / 10 and no fleet (CI's smoke run).
+# simbench, readbench and planbench remain for a closer look.
+bench: $(TORQ_APPLY) $(TORQ_SIM) $(SIM_LOAD_BIN)
+	@/usr/bin/python3 tests/bench/bench.py $(TORQ_APPLY) $(TORQ_SIM) \
+		--simload $(SIM_LOAD_BIN) $(if $(BENCH_QUICK),--quick)
+	$(if $(BENCH_QUICK),,@$(MAKE) --no-print-directory fleetbench)
 
-# Coverage-guided fuzzing for FUZZ_SECONDS per harness: the manifest
-# front end (seeded with every manifest in the tree) and torq-sim's request
-# handling (seeds in tests/fuzz/seeds-sim). Needs clang with libFuzzer
-# (Debian: clang, libclang-rt-14-dev). Findings land in build/fuzz/.
+# Coverage-guided fuzzing (clang's libFuzzer with ASan and UBSan),
+# FUZZ_SECONDS per harness, after replaying tests/fuzz/regressions-*:
+# - manifest: the manifest front end (load, extends, variables, secrets,
+#   schema, checks, desired state, plan) and the workflow-YAML reader,
+#   seeded with every manifest in the tree;
+# - api: every answer the API client, the reader and the executor parse,
+#   served by a loopback server from the input (seeds in tests/fuzz/seeds-api);
+# - sim: torq-sim's request handling (seeds in tests/fuzz/seeds-sim).
+# CI runs `make fuzz FUZZ_SECONDS=60`. Findings land in build/fuzz/crashes.
 FUZZ_CC      ?= clang
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 300
 FUZZ_FLAGS   := -g -O1 -std=c11 -D_XOPEN_SOURCE=700 -Iinclude $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
 FUZZ_M_SRC   := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c \
 	tests/fuzz/fuzz_manifest.c
+FUZZ_A_SRC   := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c \
+	tests/fuzz/fuzz_api.c
 FUZZ_S_SRC   := $(filter-out src/sim/main.c src/sim/server.c,$(SIM_SRC)) \
 	$(patsubst %,src/%.c,buf wrapper options suggest load doc diag \
 		sha256) tests/fuzz/fuzz_sim.c
+FUZZ_HDRS    := $(wildcard include/torq/*.h include/torq/sim/*.h)
 
-build/fuzz/fuzz_manifest: $(FUZZ_M_SRC)
+build/fuzz/fuzz_manifest: $(FUZZ_M_SRC) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_M_SRC) $(PKG_LIBS)
 
-build/fuzz/fuzz_sim: $(FUZZ_S_SRC)
+build/fuzz/fuzz_api: $(FUZZ_A_SRC) $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_A_SRC) $(PKG_LIBS) -lpthread
+
+build/fuzz/fuzz_sim: $(FUZZ_S_SRC) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(SIM_CFLAGS) -o $@ $(FUZZ_S_SRC) \
 		$(PKG_LIBS) -lpthread -lm
 
-fuzz: build/fuzz/fuzz_manifest build/fuzz/fuzz_sim
-	@mkdir -p build/fuzz/manifest build/fuzz/seeds build/fuzz/sim
-	@find tests/cases manifests -name '*.yaml' | while read -r f; do \
-		cp "$$f" "build/fuzz/seeds/$$(printf '%s' "$$f" | cksum | cut -d' ' -f1).yaml"; done
-	cd build/fuzz && ./fuzz_manifest $(FUZZ_RUN) -max_len=4096 manifest seeds
-	cd build/fuzz && ./fuzz_sim $(FUZZ_RUN) -max_len=2048 sim ../../tests/fuzz/seeds-sim
+fuzz: build/fuzz/fuzz_manifest build/fuzz/fuzz_api build/fuzz/fuzz_sim
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 install: $(TORQ_APPLY)
 	install -d $(DESTDIR)$(PREFIX)/bin
