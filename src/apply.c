@@ -304,19 +304,6 @@ static const char *str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/*
- * The revision an import or a PUT of this run made (from its answer,
- * when the answer says), so publishing it needs no read first.
- */
-static void remember_revision(struct op *op, const char *revision)
-{
-	if (revision)
-		json_object_set_new(op->x->revisions, op->s->identity,
-				    json_string(revision));
-	else
-		json_object_del(op->x->revisions, op->s->identity);
-}
-
 /* Ids of objects this run made, for the steps after them. */
 static void remember_id(struct exec *x, const struct plan_step *s,
 			const char *id)
@@ -1031,6 +1018,28 @@ static const struct model_workflow *desired_workflow(struct op *op)
 
 static void workflow_imported(struct op *op,
 			      const struct client_response *res);
+
+/*
+ * The revision an import or a PUT of this run made (from its answer,
+ * when the answer says), so publishing it needs no read first; and,
+ * in state.json, the digest of the YAML it was made from, so the next
+ * plan need not read it (apply's confirming read checks it afresh).
+ */
+static void remember_revision(struct op *op, const char *revision)
+{
+	const struct model_workflow *w = desired_workflow(op);
+
+	if (revision)
+		json_object_set_new(op->x->revisions, op->s->identity,
+				    json_string(revision));
+	else
+		json_object_del(op->x->revisions, op->s->identity);
+	if (revision && w && w->content_digest && op->x->env->store)
+		fingerprint_store_set_revision(op->x->env->store,
+					       op->x->p->workspace,
+					       op->s->identity, revision,
+					       w->content_digest);
+}
 
 static void send_import(struct op *op)
 {

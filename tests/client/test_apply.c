@@ -309,6 +309,8 @@ static void test_apply_publish_without_read(void **state)
 {
 	struct fix *f = *state;
 	struct run r;
+	json_t *list, *wf;
+	const char *known;
 
 	plan(f, &r, HEAD "workflows:\n  - { name: Fresh, file: fresh.yaml, "
 	     "publish: true }\n", "fresh.yaml",
@@ -320,6 +322,15 @@ static void test_apply_publish_without_read(void **state)
 			 0);
 	assert_int_equal(stat_of(f, "by_route", "PATCH /v1alpha/workflows/{id}"
 				 "/revisions/{rev}/publish"), 1);
+	/* and state.json knows that revision's digest: no read next time */
+	list = must_call(f, "GET", "/workflows?name=Fresh", NULL);
+	wf = json_array_get(json_object_get(list, "workflows"), 0);
+	known = fingerprint_store_get_revision(&r.pp.store, "Template",
+		"Fresh", json_string_value(json_object_get(wf,
+		"current_revision_id")));
+	assert_non_null(known);
+	assert_string_equal(known, r.pp.desired.workflows[0].content_digest);
+	json_decref(list);
 	run_release(&r);
 }
 
