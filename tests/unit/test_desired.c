@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/desired.h"
 #include "torq/manifest.h"
 #include "torq/banned.h"
@@ -23,23 +23,20 @@
 #define FILE_CANARY "file-canary-9a2c"
 
 struct fixture {
-	char dir[64];
+	struct testdir d;
 	struct doc doc;
 	struct diag_list diags;
 	struct model m;
-	struct buf tmp;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = test_calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/torq-desired-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(&f->d, "torq-desired");
 	doc_init(&f->doc);
 	diag_list_init(&f->diags, 0);
 	model_init(&f->m);
-	buf_init(&f->tmp);
 	*state = f;
 	return 0;
 }
@@ -47,44 +44,19 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(&f->d);
 	model_release(&f->m);
 	diag_list_release(&f->diags);
 	doc_release(&f->doc);
-	buf_release(&f->tmp);
 	test_free(f);
 	return 0;
-}
-
-/* "DIR/name". */
-static const char *in_dir(struct fixture *f, const char *name)
-{
-	buf_reset(&f->tmp);
-	buf_addf(&f->tmp, "%s/%s", f->dir, name);
-	return f->tmp.s;
 }
 
 /* Write DIR/name, creating its directories. */
 static void put(struct fixture *f, const char *name, const char *text)
 {
-	struct buf path = BUF_INIT;
-	char *p;
-	FILE *fp;
-
-	buf_addf(&path, "%s/%s", f->dir, name);
-	for (p = path.s + strlen(f->dir) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path.s, 0700);
-		*p = '/';
-	}
-	fp = fopen(path.s, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	buf_release(&path);
+	testdir_put(&f->d, name, text, strlen(text), 0644);
 }
 
 /*
@@ -109,13 +81,7 @@ static int desired(struct fixture *f, const char *path)
 
 static int desired_in_dir(struct fixture *f, const char *name)
 {
-	struct buf path = BUF_INIT;
-	int ret;
-
-	buf_addf(&path, "%s/%s", f->dir, name);
-	ret = desired(f, path.s);
-	buf_release(&path);
-	return ret;
+	return desired(f, testdir_at(&f->d, name));
 }
 
 /* model_to_json as text; the caller frees it. */
@@ -394,7 +360,7 @@ static void test_desired_keeps_manifest_order(void **state)
 {
 	struct fixture *f = *state;
 	const struct model *m = &f->m;
-	const char *name = in_dir(f, "m.yaml");
+	const char *name = testdir_at(&f->d, "m.yaml");
 	struct buf file = BUF_INIT;
 
 	buf_addstr(&file, name);
@@ -462,19 +428,20 @@ static void test_desired_paths_relative_to_their_file(void **state)
 	put(f, "sub/flows/mine.yaml", "name: Mine\n");
 	assert_int_equal(desired_in_dir(f, "sub/m.yaml"), 0);
 	assert_string_equal(m->workspace.credentials,
-			    in_dir(f, "t/keys/base.json"));
+			    testdir_at(&f->d, "t/keys/base.json"));
 	assert_string_equal(m->workspace.credentials_out,
-			    in_dir(f, "out/new.json"));
-	assert_string_equal(m->source_credentials, in_dir(f, "src.json"));
+			    testdir_at(&f->d, "out/new.json"));
+	assert_string_equal(m->source_credentials,
+			    testdir_at(&f->d, "src.json"));
 	assert_int_equal(m->workflows_nr, 2);
 	assert_string_equal(m->workflows[0].file,
-			    in_dir(f, "t/flows/base.yaml"));
+			    testdir_at(&f->d, "t/flows/base.yaml"));
 	assert_int_equal(access(m->workflows[0].file, R_OK), 0);
 	assert_string_equal(m->workflows[1].file,
-			    in_dir(f, "sub/flows/mine.yaml"));
+			    testdir_at(&f->d, "sub/flows/mine.yaml"));
 	assert_int_equal(access(m->workflows[1].file, R_OK), 0);
 	assert_string_equal(m->runners[0].install_commands_out,
-			    in_dir(f, "t/out/r.sh"));
+			    testdir_at(&f->d, "t/out/r.sh"));
 	/* an absolute path is kept */
 	assert_string_equal(m->runners[1].install_commands_out,
 			    "/var/tmp/abs.sh");
@@ -540,7 +507,7 @@ static void test_desired_secret_outside_parameters(void **state)
 	struct buf file = BUF_INIT;
 
 	setenv("TORQ_T_DESIRED", ENV_CANARY, 1);
-	buf_addstr(&file, in_dir(f, "m.yaml"));
+	buf_addstr(&file, testdir_at(&f->d, "m.yaml"));
 	put(f, "m.yaml", "version: 1\n"
 	    "workspace: { name: \"${secret:env:TORQ_T_DESIRED}\" }\n"
 	    "source: { credentials: s.json }\n"
