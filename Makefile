@@ -33,6 +33,9 @@ LIB      := $(BUILD)/libtorq.a
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Helpers every unit test program links, built by the rule for
+# tests/unit/%.c; named so that UNIT_SRC's test_*.c leaves them out.
+UNIT_OBJ := $(BUILD)/tests/testdir.o
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
@@ -88,7 +91,7 @@ $(BUILD)/tests/tool_%.o: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIB)
+$(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(UNIT_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 $(TOOL_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tool_%.o $(LIB)

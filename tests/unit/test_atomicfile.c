@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/atomicfile.h"
 #include "torq/banned.h"
 
@@ -27,14 +28,16 @@ static size_t entries(const char *dir)
 
 static void test_atomicfile_write_replace_and_refuse(void **state)
 {
-	char dir[] = "/tmp/torq-atomic-XXXXXX", path[64], text[16] = "";
+	struct testdir d;
+	const char *path;
+	char text[16] = "";
 	struct buf err = BUF_INIT;
 	struct stat st;
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/plan.json", dir);
+	testdir_make(&d, "torq-atomic");
+	path = testdir_at(&d, "plan.json");
 	assert_int_equal(atomicfile_write(path, "one", 3, 0600, 0, "plan file",
 					  &err), 0);
 	assert_int_equal(stat(path, &st), 0);
@@ -51,16 +54,14 @@ static void test_atomicfile_write_replace_and_refuse(void **state)
 	assert_non_null(fgets(text, sizeof(text), f));
 	fclose(f);
 	assert_string_equal(text, "two");
-	assert_int_equal(entries(dir), 1);
+	assert_int_equal(entries(d.path), 1);
 	/* a directory that does not exist: a message, no crash */
 	buf_reset(&err);
-	snprintf(path, sizeof(path), "%s/no/such/file", dir);
+	path = testdir_at(&d, "no/such/file");
 	assert_int_equal(atomicfile_write(path, "x", 1, 0600, 0, "plan file",
 					  &err), -1);
 	assert_non_null(strstr(err.s, "cannot create a temporary file beside"));
-	snprintf(path, sizeof(path), "%s/plan.json", dir);
-	unlink(path);
-	rmdir(dir);
+	testdir_remove(&d);
 	buf_release(&err);
 }
 

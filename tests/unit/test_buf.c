@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/buf.h"
 #include "torq/banned.h"
 
@@ -244,29 +245,26 @@ static void test_buf_addquoted_escapes(void **state)
 }
 
 struct tmp {
-	char dir[64];
-	char path[128];
+	struct testdir d;
+	const char *path;	/* DIR/f */
 };
 
 static void make_file(struct tmp *t, size_t size)
 {
-	FILE *fp;
+	char *text = test_malloc(size + 1);
 	size_t i;
 
-	snprintf(t->dir, sizeof(t->dir), "/tmp/torq-buf-XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->path, sizeof(t->path), "%s/f", t->dir);
-	fp = fopen(t->path, "wb");
-	assert_non_null(fp);
 	for (i = 0; i < size; i++)
-		fputc('0' + (int)(i % 10), fp);
-	assert_int_equal(fclose(fp), 0);
+		text[i] = (char)('0' + i % 10);
+	testdir_make(&t->d, "torq-buf");
+	testdir_put(&t->d, "f", text, size, 0644);
+	t->path = testdir_at(&t->d, "f");
+	test_free(text);
 }
 
 static void drop_file(struct tmp *t)
 {
-	assert_int_equal(unlink(t->path), 0);
-	assert_int_equal(rmdir(t->dir), 0);
+	testdir_remove(&t->d);
 }
 
 static void test_buf_read_file_whole_and_appended(void **state)
@@ -332,7 +330,7 @@ static void test_buf_read_file_empty_file(void **state)
 static void test_buf_read_file_errors_keep_errno(void **state)
 {
 	struct buf b = BUF_INIT;
-	char dir[64];
+	struct testdir d;
 
 	(void)state;
 	buf_addstr(&b, "kept");
@@ -342,13 +340,12 @@ static void test_buf_read_file_errors_keep_errno(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(b.s, "kept");
 	/* a directory says so, not a vague I/O error */
-	snprintf(dir, sizeof(dir), "/tmp/torq-bufdir-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	testdir_make(&d, "torq-bufdir");
 	errno = 0;
-	assert_int_equal(buf_read_file(&b, dir, 100), -1);
+	assert_int_equal(buf_read_file(&b, d.path, 100), -1);
 	assert_int_equal(errno, EISDIR);
 	assert_string_equal(b.s, "kept");
-	assert_int_equal(rmdir(dir), 0);
+	testdir_remove(&d);
 	buf_release(&b);
 }
 

@@ -7,16 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/check.h"
 #include "torq/load.h"
 #include "torq/banned.h"
 
 struct fixture {
-	char dir[64];
+	struct testdir d;
 	struct buf name;	/* DIR/m.yaml, the manifest's name */
 	struct buf tmp;
 	struct doc doc;
@@ -27,10 +27,9 @@ static int setup(void **state)
 {
 	struct fixture *f = test_calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/torq-check-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(&f->d, "torq-check");
 	buf_init(&f->name);
-	buf_addf(&f->name, "%s/m.yaml", f->dir);
+	buf_addf(&f->name, "%s/m.yaml", f->d.path);
 	buf_init(&f->tmp);
 	doc_init(&f->doc);
 	diag_list_init(&f->diags, 0);
@@ -41,10 +40,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(&f->d);
 	diag_list_release(&f->diags);
 	doc_release(&f->doc);
 	buf_release(&f->name);
@@ -67,20 +64,9 @@ static size_t check(struct fixture *f, const char *text)
 /* Create DIR/name (and its directory). */
 static void touch(struct fixture *f, const char *name)
 {
-	struct buf path = BUF_INIT;
-	char *slash;
-	FILE *fp;
+	static const char text[] = "name: w\n";
 
-	buf_addf(&path, "%s/%s", f->dir, name);
-	slash = strrchr(path.s, '/');
-	*slash = '\0';
-	mkdir(path.s, 0700);
-	*slash = '/';
-	fp = fopen(path.s, "w");
-	assert_non_null(fp);
-	fputs("name: w\n", fp);
-	fclose(fp);
-	buf_release(&path);
+	testdir_put(&f->d, name, text, sizeof(text) - 1, 0644);
 }
 
 /* Diagnostic i is exactly this, at line:col, with this key path. */
@@ -277,11 +263,11 @@ static void test_check_workflow_files_relative_to_manifest(void **state)
 			       "- {name: d, file: ./flows/../flows/ok.yaml}\n"),
 			 2);
 	buf_addf(&f->tmp, "cannot read workflow file '%s/flows/none.yaml': "
-		 "No such file or directory", f->dir);
+		 "No such file or directory", f->d.path);
 	expect(f, 0, DIAG_ERROR, f->tmp.s, 3, 19, "workflows[1].file");
 	buf_reset(&f->tmp);
 	buf_addf(&f->tmp, "workflow file '%s/flows' is not a regular file",
-		 f->dir);
+		 f->d.path);
 	expect(f, 1, DIAG_ERROR, f->tmp.s, 4, 19, "workflows[2].file");
 }
 
@@ -291,7 +277,7 @@ static void test_check_workflow_file_absolute(void **state)
 
 	touch(f, "abs.yaml");
 	buf_addf(&f->tmp, "workflows:\n- {name: a, file: %s/abs.yaml}\n",
-		 f->dir);
+		 f->d.path);
 	assert_int_equal(check(f, f->tmp.s), 0);
 }
 

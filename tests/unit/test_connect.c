@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/connect.h"
 #include "torq/banned.h"
 
@@ -90,10 +91,12 @@ static void test_connect_numbers(void **state)
 
 static void test_connect_key_sources(void **state)
 {
+	static const char key[] =
+		"{\"client_id\": \"file-id\", \"client_secret\": \"x\"}";
 	struct credentials k;
 	struct buf err = BUF_INIT;
-	char dir[] = "/tmp/torq-connect-XXXXXX", path[64];
-	FILE *f;
+	struct testdir d;
+	const char *path;
 
 	(void)state;
 	assert_int_equal(connect_key(NULL, &k, &err), -1);
@@ -110,20 +113,16 @@ static void test_connect_key_sources(void **state)
 	credentials_release(&k);
 
 	/* a file wins over the environment */
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/key.json", dir);
-	f = fopen(path, "w");
-	fputs("{\"client_id\": \"file-id\", \"client_secret\": \"x\"}", f);
-	fclose(f);
-	chmod(path, 0644);
+	testdir_make(&d, "torq-connect");
+	testdir_put(&d, "key.json", key, sizeof(key) - 1, 0644);
+	path = testdir_at(&d, "key.json");
 	assert_int_equal(connect_key(path, &k, &err), -1);
 	assert_non_null(strstr(err.s, "mode 0644"));
 	chmod(path, 0600);
 	assert_int_equal(connect_key(path, &k, &err), 0);
 	assert_string_equal(k.client_id, "file-id");
 	credentials_release(&k);
-	unlink(path);
-	rmdir(dir);
+	testdir_remove(&d);
 	buf_release(&err);
 }
 

@@ -13,29 +13,25 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/credentials.h"
 #include "torq/banned.h"
 
 /* A fresh directory per test, removed with its files afterwards. */
 struct fixture {
-	char dir[64];
-	struct buf path;	/* dir + "/key.json" */
+	struct testdir d;
+	struct buf path;	/* d.path + "/key.json" */
 };
 
 static int setup(void **state)
 {
-	static const char tmpl[] = "/tmp/torq-cred-XXXXXX";
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return -1;
-	memcpy(f->dir, tmpl, sizeof(tmpl));
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
+	testdir_make(&f->d, "torq-cred");
 	buf_init(&f->path);
-	buf_addf(&f->path, "%s/key.json", f->dir);
+	buf_addf(&f->path, "%s/key.json", f->d.path);
 	*state = f;
 	return 0;
 }
@@ -43,37 +39,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct buf p = BUF_INIT;
-	struct dirent *de;
-	DIR *d = opendir(f->dir);
 
-	while (d && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		buf_reset(&p);
-		buf_addf(&p, "%s/%s", f->dir, de->d_name);
-		if (unlink(p.s))
-			rmdir(p.s);
-	}
-	if (d)
-		closedir(d);
-	rmdir(f->dir);
-	buf_release(&p);
+	testdir_remove(&f->d);
 	buf_release(&f->path);
 	free(f);
 	return 0;
 }
 
-static void write_text(const char *path, const char *text, mode_t mode)
+/* Write DIR/key.json afresh with this mode. */
+static void write_text(struct fixture *f, const char *text, mode_t mode)
 {
-	FILE *fp;
-
-	unlink(path);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) < 0, 0);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path, mode), 0);
+	testdir_put(&f->d, "key.json", text, strlen(text), mode);
 }
 
 static size_t count_entries(const char *dir)
@@ -113,7 +89,7 @@ static void test_credentials_read(void **state)
 	struct credentials c;
 	struct buf err = BUF_INIT;
 
-	write_text(f->path.s, "{\"client_id\": \"id-1\", \"note\": [1],\n"
+	write_text(f, "{\"client_id\": \"id-1\", \"note\": [1],\n"
 		   " \"client_secret\": \"hunter2\"}\n", 0600);
 	assert_int_equal(credentials_read_file(f->path.s, &c, &err), 0);
 	assert_string_equal(c.client_id, "id-1");
@@ -126,7 +102,7 @@ static void test_credentials_read(void **state)
 	credentials_release(NULL);
 
 	/* Stricter than 0600 is fine. */
-	write_text(f->path.s, "{\"client_id\": \"a\", \"client_secret\": "
+	write_text(f, "{\"client_id\": \"a\", \"client_secret\": "
 		   "\"b\"}", 0400);
 	assert_int_equal(credentials_read_file(f->path.s, &c, &err), 0);
 	assert_string_equal(c.client_secret, "b");
@@ -139,7 +115,7 @@ static void test_credentials_read_refuses_open_modes(void **state)
 	struct fixture *f = *state;
 	struct buf want = BUF_INIT;
 
-	write_text(f->path.s, "{\"client_id\": \"a\", \"client_secret\": "
+	write_text(f, "{\"client_id\": \"a\", \"client_secret\": "
 		   "\"hunter2\"}", 0644);
 	buf_addf(&want, "credentials file '%s' has mode 0644; it holds a "
 		 "secret, so it must not be readable by others: chmod 600 "
@@ -163,13 +139,13 @@ static void test_credentials_read_refuses_other_files(void **state)
 	struct fixture *f = *state;
 	struct buf p = BUF_INIT;
 
-	buf_addf(&p, "%s/missing.json", f->dir);
+	buf_addf(&p, "%s/missing.json", f->d.path);
 	expect_read_error(p.s, "cannot read credentials file '");
 	expect_read_error(p.s, "missing.json': No such file or directory");
-	expect_read_error(f->dir, "' is not a regular file");
+	expect_read_error(f->d.path, "' is not a regular file");
 	/* A FIFO is refused at once, not waited on for a writer. */
 	buf_reset(&p);
-	buf_addf(&p, "%s/fifo", f->dir);
+	buf_addf(&p, "%s/fifo", f->d.path);
 	assert_int_equal(mkfifo(p.s, 0600), 0);
 	expect_read_error(p.s, "fifo' is not a regular file");
 	buf_release(&p);
@@ -201,7 +177,7 @@ static void test_credentials_read_refuses_bad_content(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		write_text(f->path.s, cases[i][0], 0600);
+		write_text(f, cases[i][0], 0600);
 		expect_read_error(f->path.s, cases[i][1]);
 	}
 }
@@ -216,11 +192,11 @@ static void test_credentials_read_refuses_large_file(void **state)
 	/* Exactly the maximum is read; one byte more is refused. */
 	buf_addstr(&text, "{\"client_id\": \"a\", \"client_secret\": \"b\"}");
 	buf_addchars(&text, ' ', CREDENTIALS_MAX_FILE - text.len);
-	write_text(f->path.s, text.s, 0600);
+	write_text(f, text.s, 0600);
 	assert_int_equal(credentials_read_file(f->path.s, &c, &err), 0);
 	credentials_release(&c);
 	buf_addch(&text, ' ');
-	write_text(f->path.s, text.s, 0600);
+	write_text(f, text.s, 0600);
 	expect_read_error(f->path.s, "is larger than 64 KiB");
 	buf_release(&text);
 	buf_release(&err);
@@ -270,7 +246,7 @@ static void test_credentials_write_round_trip(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
 	/* No temporary file is left behind. */
-	assert_int_equal(count_entries(f->dir), 1);
+	assert_int_equal(count_entries(f->d.path), 1);
 	assert_int_equal(credentials_read_file(f->path.s, &out, &err), 0);
 	assert_string_equal(out.client_id, in.client_id);
 	assert_string_equal(out.client_secret, in.client_secret);
@@ -292,7 +268,7 @@ static void test_credentials_write_refuses_existing(void **state)
 	assert_non_null(strstr(err.s, "' already exists; not replacing it "
 			       "without --force"));
 	assert_null(strstr(err.s, "secret"));
-	assert_int_equal(count_entries(f->dir), 1);
+	assert_int_equal(count_entries(f->d.path), 1);
 	assert_int_equal(credentials_read_file(f->path.s, &out, &err), 0);
 	assert_string_equal(out.client_id, "a");
 	credentials_release(&out);
@@ -303,16 +279,16 @@ static void test_credentials_write_refuses_existing(void **state)
 	assert_int_equal(stat(f->path.s, &st2), 0);
 	assert_int_not_equal(st1.st_ino, st2.st_ino);
 	assert_int_equal(st2.st_mode & 07777, 0600);
-	assert_int_equal(count_entries(f->dir), 1);
+	assert_int_equal(count_entries(f->d.path), 1);
 	assert_int_equal(credentials_read_file(f->path.s, &out, &err), 0);
 	assert_string_equal(out.client_secret, "secret-b");
 	credentials_release(&out);
 
 	/* A dangling symbolic link exists too: never written through. */
-	buf_addf(&link_path, "%s/link.json", f->dir);
+	buf_addf(&link_path, "%s/link.json", f->d.path);
 	assert_int_equal(symlink("nowhere.json", link_path.s), 0);
 	assert_int_equal(credentials_write_file(link_path.s, &a, 0, &err), -1);
-	assert_int_equal(count_entries(f->dir), 2);
+	assert_int_equal(count_entries(f->d.path), 2);
 	buf_release(&link_path);
 	buf_release(&err);
 }
@@ -349,7 +325,7 @@ static void test_credentials_write_failures(void **state)
 	buf_reset(&err);
 	assert_int_equal(credentials_write_file(f->path.s, &ok, 1, &err), -1);
 	assert_non_null(strstr(err.s, "cannot write credentials file '"));
-	assert_int_equal(count_entries(f->dir), 1);
+	assert_int_equal(count_entries(f->d.path), 1);
 	buf_release(&err);
 	buf_release(&p);
 }

@@ -53,6 +53,12 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* "DIR/name". */
+static const char *in_dir(struct fixture *f, const char *name)
+{
+	return testdir_at(&f->d, name);
+}
+
 /* Write DIR/name, creating its directories. */
 static void put(struct fixture *f, const char *name, const char *text)
 {
@@ -81,7 +87,7 @@ static int desired(struct fixture *f, const char *path)
 
 static int desired_in_dir(struct fixture *f, const char *name)
 {
-	return desired(f, testdir_at(&f->d, name));
+	return desired(f, in_dir(f, name));
 }
 
 /* model_to_json as text; the caller frees it. */
@@ -360,7 +366,7 @@ static void test_desired_keeps_manifest_order(void **state)
 {
 	struct fixture *f = *state;
 	const struct model *m = &f->m;
-	const char *name = testdir_at(&f->d, "m.yaml");
+	const char *name = in_dir(f, "m.yaml");
 	struct buf file = BUF_INIT;
 
 	buf_addstr(&file, name);
@@ -428,20 +434,19 @@ static void test_desired_paths_relative_to_their_file(void **state)
 	put(f, "sub/flows/mine.yaml", "name: Mine\n");
 	assert_int_equal(desired_in_dir(f, "sub/m.yaml"), 0);
 	assert_string_equal(m->workspace.credentials,
-			    testdir_at(&f->d, "t/keys/base.json"));
+			    in_dir(f, "t/keys/base.json"));
 	assert_string_equal(m->workspace.credentials_out,
-			    testdir_at(&f->d, "out/new.json"));
-	assert_string_equal(m->source_credentials,
-			    testdir_at(&f->d, "src.json"));
+			    in_dir(f, "out/new.json"));
+	assert_string_equal(m->source_credentials, in_dir(f, "src.json"));
 	assert_int_equal(m->workflows_nr, 2);
 	assert_string_equal(m->workflows[0].file,
-			    testdir_at(&f->d, "t/flows/base.yaml"));
+			    in_dir(f, "t/flows/base.yaml"));
 	assert_int_equal(access(m->workflows[0].file, R_OK), 0);
 	assert_string_equal(m->workflows[1].file,
-			    testdir_at(&f->d, "sub/flows/mine.yaml"));
+			    in_dir(f, "sub/flows/mine.yaml"));
 	assert_int_equal(access(m->workflows[1].file, R_OK), 0);
 	assert_string_equal(m->runners[0].install_commands_out,
-			    testdir_at(&f->d, "t/out/r.sh"));
+			    in_dir(f, "t/out/r.sh"));
 	/* an absolute path is kept */
 	assert_string_equal(m->runners[1].install_commands_out,
 			    "/var/tmp/abs.sh");
@@ -507,7 +512,7 @@ static void test_desired_secret_outside_parameters(void **state)
 	struct buf file = BUF_INIT;
 
 	setenv("TORQ_T_DESIRED", ENV_CANARY, 1);
-	buf_addstr(&file, testdir_at(&f->d, "m.yaml"));
+	buf_addstr(&file, in_dir(f, "m.yaml"));
 	put(f, "m.yaml", "version: 1\n"
 	    "workspace: { name: \"${secret:env:TORQ_T_DESIRED}\" }\n"
 	    "source: { credentials: s.json }\n"

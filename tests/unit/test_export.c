@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/desired.h"
 #include "torq/export.h"
 #include "torq/load.h"
@@ -28,8 +28,7 @@
 #define FP_CANARY "fingerprint-canary-c0de"
 
 struct fixture {
-	char dir[64];
-	char manifest[128];
+	struct testdir d;
 	struct model live;
 	struct export_result res;
 	struct buf err;
@@ -44,9 +43,7 @@ static int setup(void **state)
 {
 	struct fixture *f = test_calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/torq-export-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->manifest, sizeof(f->manifest), "%s/m.yaml", f->dir);
+	testdir_make(&f->d, "torq-export");
 	model_init(&f->live);
 	export_result_init(&f->res);
 	buf_init(&f->err);
@@ -61,10 +58,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(&f->d);
 	model_release(&f->live);
 	export_result_release(&f->res);
 	buf_release(&f->err);
@@ -195,32 +190,19 @@ static void awkward(struct model *m)
 
 /* Closing the loop. */
 
-static void write_file(const char *path, const char *text, size_t len)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
-
-/* The export's files in f->dir; then the manifest as validate sees it. */
+/* The export's files in f->d; then the manifest as validate sees it. */
 static void load_back(struct fixture *f)
 {
-	char path[256];
 	size_t i;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/" EXPORT_WORKFLOWS_DIR, f->dir);
-	mkdir(path, 0700);
-	for (i = 0; i < f->res.files_nr; i++) {
-		snprintf(path, sizeof(path), "%s/%s", f->dir,
-			 f->res.files[i].path);
-		write_file(path, f->res.files[i].content,
-			   f->res.files[i].len);
-	}
-	write_file(f->manifest, f->res.manifest.s, f->res.manifest.len);
-	rc = manifest_load(&f->doc, f->manifest, NULL, 0, &f->diags);
+	for (i = 0; i < f->res.files_nr; i++)
+		testdir_put(&f->d, f->res.files[i].path,
+			    f->res.files[i].content, f->res.files[i].len, 0644);
+	testdir_put(&f->d, "m.yaml", f->res.manifest.s, f->res.manifest.len,
+		    0644);
+	rc = manifest_load(&f->doc, testdir_at(&f->d, "m.yaml"), NULL, 0,
+			   &f->diags);
 	if (rc || f->diags.errors) {
 		struct buf out = BUF_INIT;
 

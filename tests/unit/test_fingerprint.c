@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/fingerprint.h"
 #include "torq/manifest.h"
 #include "torq/sha256.h"
@@ -22,10 +23,9 @@ static const char salt2[] =
 	"ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 struct fixture {
-	char dir[64];
+	struct testdir d;
 	struct doc doc;
 	struct buf err;
-	struct buf path;	/* scratch for file names */
 	struct fingerprint_store store;
 };
 
@@ -33,11 +33,9 @@ static int setup(void **state)
 {
 	struct fixture *f = test_calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/torq-fp-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(&f->d, "torq-fp");
 	doc_init(&f->doc);
 	buf_init(&f->err);
-	buf_init(&f->path);
 	*state = f;
 	return 0;
 }
@@ -45,14 +43,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(&f->d);
 	fingerprint_store_release(&f->store);
 	doc_release(&f->doc);
 	buf_release(&f->err);
-	buf_release(&f->path);
 	test_free(f);
 	return 0;
 }
@@ -92,20 +87,12 @@ static void set_secret(struct fixture *f, json_t *node, const char *value)
 
 static const char *in_dir(struct fixture *f, const char *name)
 {
-	buf_reset(&f->path);
-	buf_addf(&f->path, "%s/%s", f->dir, name);
-	return f->path.s;
+	return testdir_at(&f->d, name);
 }
 
 static void write_file(struct fixture *f, const char *name, const char *text)
 {
-	FILE *fp;
-
-	mkdir(in_dir(f, ".torq-apply"), 0700);
-	fp = fopen(in_dir(f, name), "w");
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
+	testdir_put(&f->d, name, text, strlen(text), 0644);
 }
 
 /* How many names a directory holds, "." and ".." aside. */
@@ -315,16 +302,12 @@ static const char manifest[] =
 static json_t *load_params(struct fixture *f, unsigned flags)
 {
 	struct diag_list diags;
-	FILE *fp;
 	json_t *p;
 
-	fp = fopen(in_dir(f, "m.yaml"), "w");
-	assert_non_null(fp);
-	assert_int_equal(fputs(manifest, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, "m.yaml", manifest);
 	doc_release(&f->doc);
 	diag_list_init(&diags, 0);
-	manifest_load(&f->doc, f->path.s, NULL, flags, &diags);
+	manifest_load(&f->doc, in_dir(f, "m.yaml"), NULL, flags, &diags);
 	diag_list_release(&diags);
 	p = json_object_get(json_array_get(json_object_get(f->doc.root,
 		"integrations"), 0), "parameters");
@@ -390,7 +373,7 @@ static void open_ok(struct fixture *f)
 {
 	fingerprint_store_release(&f->store);
 	buf_reset(&f->err);
-	if (fingerprint_store_open(&f->store, f->dir, &f->err))
+	if (fingerprint_store_open(&f->store, f->d.path, &f->err))
 		fail_msg("open failed: %s", f->err.s);
 }
 
@@ -416,7 +399,7 @@ static void test_fingerprint_store_fresh(void **state)
 	/* nothing to record, so nothing written */
 	assert_int_equal(stat(in_dir(f, ".torq-apply"), &st), -1);
 
-	assert_int_equal(fingerprint_store_open(&other, f->dir, &f->err), 0);
+	assert_int_equal(fingerprint_store_open(&other, f->d.path, &f->err), 0);
 	assert_string_not_equal(other.salt, f->store.salt);
 	fingerprint_store_release(&other);
 }
@@ -553,7 +536,7 @@ static void test_fingerprint_store_modes(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 
 	/* the format, and no temporary file left behind */
-	j = json_load_file(f->path.s, 0, NULL);
+	j = json_load_file(in_dir(f, ".torq-apply/state.json"), 0, NULL);
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(json_object_get(j,
 		"format_version")), 1);
@@ -583,9 +566,9 @@ static void expect_open_error(struct fixture *f, const char *text,
 	write_file(f, ".torq-apply/state.json", text);
 	fingerprint_store_release(&f->store);
 	buf_reset(&f->err);
-	assert_int_equal(fingerprint_store_open(&f->store, f->dir, &f->err),
+	assert_int_equal(fingerprint_store_open(&f->store, f->d.path, &f->err),
 			 -1);
-	buf_addf(&want, "'%s/.torq-apply/state.json' %s", f->dir, why);
+	buf_addf(&want, "'%s/.torq-apply/state.json' %s", f->d.path, why);
 	if (strncmp(f->err.s, want.s, want.len))
 		fail_msg("got '%s', expected '%s...'", f->err.s, want.s);
 	/* and what to do about it */
@@ -659,7 +642,7 @@ static void test_fingerprint_store_cannot_write(void **state)
 	fingerprint_store_set(&f->store, "acme", "jira", "ab");
 	assert_int_equal(fingerprint_store_save(&f->store, &f->err), -1);
 	buf_addf(&want, "cannot create directory '%s/missing/.torq-apply': "
-		 "No such file or directory", f->dir);
+		 "No such file or directory", f->d.path);
 	assert_string_equal(f->err.s, want.s);
 	assert_int_equal(f->store.dirty, 1);
 	buf_release(&want);
@@ -674,7 +657,7 @@ static void test_fingerprint_store_cannot_read(void **state)
 	assert_int_equal(fingerprint_store_open(&f->store, in_dir(f, "file"),
 						&f->err), -1);
 	buf_addf(&want, "cannot read '%s/file/.torq-apply/state.json': Not a "
-		 "directory", f->dir);
+		 "directory", f->d.path);
 	assert_string_equal(f->err.s, want.s);
 	buf_release(&want);
 }

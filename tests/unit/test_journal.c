@@ -8,7 +8,6 @@
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -17,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "testdir.h"
 #include "torq/journal.h"
 #include "torq/sha256.h"
 #include "torq/wrapper.h"
@@ -24,8 +24,8 @@
 
 /* Every test but the pure ones gets a fresh directory, removed after. */
 struct fixture {
-	char dir[32];
-	char *path;			/* the journal of "Acme" in dir */
+	struct testdir d;
+	char *path;			/* the journal of "Acme" in d */
 	struct buf err;
 	struct buf out;
 	struct buf want;
@@ -44,12 +44,8 @@ static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/torq-journal-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	f->path = path_of(f->dir, "Acme");
+	testdir_make(&f->d, "torq-journal");
+	f->path = path_of(f->d.path, "Acme");
 	buf_init(&f->err);
 	buf_init(&f->out);
 	buf_init(&f->want);
@@ -57,26 +53,17 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	int ret = nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 
+	testdir_remove(&f->d);
 	free(f->path);
 	buf_release(&f->err);
 	buf_release(&f->out);
 	buf_release(&f->want);
 	free(f);
-	return ret;
+	return 0;
 }
 
 #define FIXTURE(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
@@ -113,7 +100,7 @@ static void start_run(struct fixture *f, struct journal *j, size_t steps,
 	char who[48];
 	size_t i, k;
 
-	assert_int_equal(journal_open(j, f->dir, "Acme", &f->err), 0);
+	assert_int_equal(journal_open(j, f->d.path, "Acme", &f->err), 0);
 	assert_int_equal(journal_begin(j, "Acme", steps, &f->err), 0);
 	for (i = 0; statuses[i]; i++) {
 		k = (size_t)(strchr(letters, statuses[i]) - letters);
@@ -126,7 +113,7 @@ static void start_run(struct fixture *f, struct journal *j, size_t steps,
 
 static void last_run(struct fixture *f, struct journal_last *last)
 {
-	assert_int_equal(journal_last_run(f->dir, "Acme", last, &f->err), 0);
+	assert_int_equal(journal_last_run(f->d.path, "Acme", last, &f->err), 0);
 }
 
 /* The journal's lines, each checked to end in a newline and parse. */
@@ -234,18 +221,18 @@ static void test_journal_path_collisions(void **state)
 	size_t i, k;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		paths[i] = path_of(f->dir, names[i]);
+		paths[i] = path_of(f->d.path, names[i]);
 		assert_non_null(strstr(paths[i], "/journal/a_b-"));
 		for (k = 0; k < i; k++)
 			assert_string_not_equal(paths[i], paths[k]);
 		/* each its own file: steps = i tells them apart */
-		assert_int_equal(journal_open(&j, f->dir, names[i], &f->err),
+		assert_int_equal(journal_open(&j, f->d.path, names[i], &f->err),
 				 0);
 		assert_int_equal(journal_begin(&j, names[i], i, &f->err), 0);
 		journal_close(&j);
 	}
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		assert_int_equal(journal_last_run(f->dir, names[i], &last,
+		assert_int_equal(journal_last_run(f->d.path, names[i], &last,
 						  &f->err), 0);
 		assert_int_equal(last.found, 1);
 		assert_int_equal(last.steps, i);
@@ -258,16 +245,17 @@ static void test_journal_path_collisions(void **state)
 static void test_journal_open_modes(void **state)
 {
 	struct fixture *f = *state;
-	char sub[80], run[JOURNAL_RUN_LEN], stamp[32];
+	char run[JOURNAL_RUN_LEN], stamp[32];
+	const char *sub;
 	struct journal j;
 	time_t before = time(NULL);
 	struct tm tm;
 	mode_t mask = umask(022);
 
-	assert_int_equal(journal_open(&j, f->dir, "Acme", &f->err), 0);
-	snprintf(sub, sizeof(sub), "%s/.torq-apply", f->dir);
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), 0);
+	sub = testdir_at(&f->d, ".torq-apply");
 	assert_int_equal(mode_of(sub), 0700);
-	snprintf(sub, sizeof(sub), "%s/.torq-apply/journal", f->dir);
+	sub = testdir_at(&f->d, ".torq-apply/journal");
 	assert_int_equal(mode_of(sub), 0700);
 	assert_string_equal(j.path, f->path);
 	assert_int_equal(mode_of(f->path), 0600);
@@ -283,28 +271,28 @@ static void test_journal_open_modes(void **state)
 	memcpy(run, j.run, sizeof(run));
 	journal_close(&j);
 	/* opened again: the same file, empty still, and a new run id */
-	assert_int_equal(journal_open(&j, f->dir, "Acme", &f->err), 0);
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), 0);
 	assert_string_not_equal(j.run, run);
 	journal_close(&j);
 	assert_int_equal(buf_read_file(&f->out, f->path, 100), 0);
 	assert_int_equal(f->out.len, 0);
 
 	/* .torq-apply already there, holding state.json: left as it was */
-	snprintf(sub, sizeof(sub), "%s/m", f->dir);
+	sub = testdir_at(&f->d, "m");
 	assert_int_equal(mkdir(sub, 0755), 0);
-	snprintf(sub, sizeof(sub), "%s/m/.torq-apply", f->dir);
+	sub = testdir_at(&f->d, "m/.torq-apply");
 	assert_int_equal(mkdir(sub, 0700), 0);
-	snprintf(sub, sizeof(sub), "%s/m/.torq-apply/state.json", f->dir);
+	sub = testdir_at(&f->d, "m/.torq-apply/state.json");
 	append_raw(sub, "{}\n");
-	snprintf(sub, sizeof(sub), "%s/m", f->dir);
+	sub = testdir_at(&f->d, "m");
 	assert_int_equal(journal_open(&j, sub, "Acme", &f->err), 0);
 	journal_close(&j);
-	snprintf(sub, sizeof(sub), "%s/m/.torq-apply/state.json", f->dir);
+	sub = testdir_at(&f->d, "m/.torq-apply/state.json");
 	buf_reset(&f->out);
 	assert_int_equal(buf_read_file(&f->out, sub, 100), 0);
 	assert_string_equal(f->out.s, "{}\n");
 	assert_int_equal(mode_of(sub), 0600);
-	snprintf(sub, sizeof(sub), "%s/m/.torq-apply/journal", f->dir);
+	sub = testdir_at(&f->d, "m/.torq-apply/journal");
 	assert_int_equal(mode_of(sub), 0700);
 	umask(mask);
 	assert_string_equal(f->err.s, "");
@@ -318,7 +306,7 @@ static void test_journal_records_parse_back(void **state)
 	time_t before = time(NULL);
 	size_t n, i;
 
-	assert_int_equal(journal_open(&j, f->dir, "Acme", &f->err), 0);
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), 0);
 	assert_int_equal(journal_begin(&j, "Acme", 4, &f->err), 0);
 	assert_int_equal(journal_workspace_created(&j, "Acme", "ws-1",
 						   "keys/acme.json",
@@ -395,7 +383,7 @@ static void test_journal_not_utf8(void **state)
 	json_t *recs[4];
 	size_t n;
 
-	assert_int_equal(journal_open(&j, f->dir, "Acme", &f->err), 0);
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), 0);
 	assert_int_equal(journal_step(&j, 0, "invite_user",
 				      "jos\xc3\xa9@example.com", "failed",
 				      NULL, "server said \xff\xfe here\n",
@@ -414,7 +402,7 @@ static void test_journal_no_file(void **state)
 	struct fixture *f = *state;
 	struct journal_last last;
 	struct stat st;
-	char sub[64];
+	const char *sub;
 
 	last_run(f, &last);
 	assert_int_equal(last.found, 0);
@@ -424,7 +412,7 @@ static void test_journal_no_file(void **state)
 	assert_string_equal(f->out.s, "");
 	journal_last_release(&last);
 	/* reading creates nothing */
-	snprintf(sub, sizeof(sub), "%s/.torq-apply", f->dir);
+	sub = testdir_at(&f->d, ".torq-apply");
 	assert_int_equal(stat(sub, &st), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(f->err.s, "");
@@ -729,7 +717,7 @@ static void test_journal_reads_last_64_mib(void **state)
 	struct journal j;
 	struct stat st;
 
-	assert_int_equal(journal_open(&j, f->dir, "Acme", &f->err), 0);
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), 0);
 	journal_close(&j);
 
 	write_big(f->path, 0);
@@ -772,10 +760,11 @@ static void test_journal_unwritable(void **state)
 	struct fixture *f = *state;
 	struct journal_last last;
 	struct journal j;
-	char file[80], *path;
+	const char *file;
+	char *path;
 
 	/* the manifest's directory is a regular file */
-	snprintf(file, sizeof(file), "%s/m.yaml", f->dir);
+	file = testdir_at(&f->d, "m.yaml");
 	append_raw(file, "");
 	assert_int_equal(journal_open(&j, file, "Acme", &f->err), -1);
 	expect_error(f, "cannot create directory '%s/.torq-apply': %s", file,
@@ -795,9 +784,9 @@ static void test_journal_unwritable(void **state)
 	free(path);
 
 	/* .torq-apply is a regular file */
-	snprintf(file, sizeof(file), "%s/.torq-apply", f->dir);
+	file = testdir_at(&f->d, ".torq-apply");
 	append_raw(file, "");
-	assert_int_equal(journal_open(&j, f->dir, "Acme", &f->err), -1);
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), -1);
 	expect_error(f, "cannot create directory '%s': %s", file,
 		     strerror(ENOTDIR));
 	journal_close(&j);
@@ -805,14 +794,14 @@ static void test_journal_unwritable(void **state)
 
 	/* the journal's own name is taken by a directory */
 	assert_int_equal(mkdir(file, 0700), 0);
-	snprintf(file, sizeof(file), "%s/.torq-apply/journal", f->dir);
+	file = testdir_at(&f->d, ".torq-apply/journal");
 	assert_int_equal(mkdir(file, 0700), 0);
 	assert_int_equal(mkdir(f->path, 0700), 0);
-	assert_int_equal(journal_open(&j, f->dir, "Acme", &f->err), -1);
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), -1);
 	expect_error(f, "cannot open journal '%s': %s", f->path,
 		     strerror(EISDIR));
 	journal_close(&j);
-	assert_int_equal(journal_last_run(f->dir, "Acme", &last, &f->err),
+	assert_int_equal(journal_last_run(f->d.path, "Acme", &last, &f->err),
 			 -1);
 	expect_error(f, "cannot read journal '%s': not a regular file",
 		     f->path);
@@ -826,17 +815,17 @@ static void test_journal_unwritable(void **state)
 static void test_journal_prints_nothing(void **state)
 {
 	struct fixture *f = *state;
-	char file[80], captured[80];
+	const char *file;
 	struct journal_last last;
 	struct journal j;
 	int cap, saved_out, saved_err, rc[12], i = 0;
 	struct stat st;
 
-	snprintf(file, sizeof(file), "%s/file", f->dir);
-	snprintf(captured, sizeof(captured), "%s/captured", f->dir);
-	append_raw(file, "");
-	cap = open(captured, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cap = open(testdir_at(&f->d, "captured"), O_WRONLY | O_CREAT | O_TRUNC,
+		   0600);
 	assert_true(cap >= 0);
+	file = testdir_at(&f->d, "file");
+	append_raw(file, "");
 	fflush(stdout);
 	fflush(stderr);
 	saved_out = dup(1);
@@ -844,13 +833,13 @@ static void test_journal_prints_nothing(void **state)
 	dup2(cap, 1);
 	dup2(cap, 2);
 
-	rc[i++] = journal_open(&j, f->dir, "Acme", &f->err);
+	rc[i++] = journal_open(&j, f->d.path, "Acme", &f->err);
 	rc[i++] = journal_begin(&j, "Acme", 2, &f->err);
 	rc[i++] = journal_workspace_created(&j, "Acme", "ws", NULL, &f->err);
 	rc[i++] = journal_step(&j, 0, "k", "a\xff", "done", NULL, NULL,
 			       &f->err);
 	journal_close(&j);
-	rc[i++] = journal_last_run(f->dir, "Acme", &last, &f->err);
+	rc[i++] = journal_last_run(f->d.path, "Acme", &last, &f->err);
 	rc[i++] = journal_describe_last(&last, &f->out);
 	journal_last_release(&last);
 	rc[i++] = journal_open(&j, file, "Acme", &f->err);
@@ -875,7 +864,7 @@ static void test_journal_prints_nothing(void **state)
 	assert_int_equal(rc[6], -1);
 	assert_int_equal(rc[7], -1);
 	assert_int_equal(rc[8], -1);
-	assert_int_equal(stat(captured, &st), 0);
+	assert_int_equal(stat(testdir_at(&f->d, "captured"), &st), 0);
 	assert_int_equal(st.st_size, 0);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/load.h"
 #include "torq/banned.h"
 
@@ -763,18 +764,15 @@ static void test_load_refuses_oversized_input(void **state)
 
 static void test_load_file(void **state)
 {
+	static const char text[] = "version: 1\nname: x\n";
 	struct fixture *f = *state;
-	char dir[64], path[96];
-	FILE *fp;
+	struct testdir d;
+	const char *path;
 	const struct mark *m;
 
-	snprintf(dir, sizeof(dir), "/tmp/torq-load-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/m.yaml", dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs("version: 1\nname: x\n", fp);
-	fclose(fp);
+	testdir_make(&d, "torq-load");
+	testdir_put(&d, "m.yaml", text, sizeof(text) - 1, 0644);
+	path = testdir_at(&d, "m.yaml");
 	assert_int_equal(load_file(&f->doc, path, &f->root, &f->diags), 0);
 	assert_string_equal(json_string_value(get(f, "name")), "x");
 	m = doc_mark(&f->doc, get(f, "name"), NULL);
@@ -785,12 +783,11 @@ static void test_load_file(void **state)
 	json_decref(f->root);
 	f->root = NULL;
 	/* a directory */
-	assert_int_equal(load_file(&f->doc, dir, &f->root, &f->diags), -1);
+	assert_int_equal(load_file(&f->doc, d.path, &f->root, &f->diags), -1);
 	assert_null(f->root);
 	assert_string_equal(f->diags.items[0].message,
 			    "cannot read file: Is a directory");
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(rmdir(dir), 0);
+	testdir_remove(&d);
 }
 
 static void test_load_file_reports_missing_file(void **state)

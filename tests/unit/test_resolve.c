@@ -6,27 +6,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "torq/resolve.h"
 #include "torq/banned.h"
 
 struct fixture {
-	char dir[64];
+	struct testdir d;
 	struct doc doc;
 	struct diag_list diags;
 	struct varset vars;
-	struct buf tmp;		/* scratch for paths in messages */
+	struct buf tmp;		/* scratch for messages */
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = test_calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/torq-resolve-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(&f->d, "torq-resolve");
 	doc_init(&f->doc);
 	diag_list_init(&f->diags, 0);
 	varset_init(&f->vars);
@@ -38,10 +37,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(&f->d);
 	varset_release(&f->vars);
 	diag_list_release(&f->diags);
 	doc_release(&f->doc);
@@ -54,21 +51,7 @@ static int teardown(void **state)
 static void put_len(struct fixture *f, const char *name, const char *text,
 		    size_t len)
 {
-	struct buf path = BUF_INIT;
-	char *p;
-	FILE *fp;
-
-	buf_addf(&path, "%s/%s", f->dir, name);
-	for (p = path.s + strlen(f->dir) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path.s, 0700);
-		*p = '/';
-	}
-	fp = fopen(path.s, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-	buf_release(&path);
+	testdir_put(&f->d, name, text, len, 0644);
 }
 
 static void put(struct fixture *f, const char *name, const char *text)
@@ -76,26 +59,19 @@ static void put(struct fixture *f, const char *name, const char *text)
 	put_len(f, name, text, strlen(text));
 }
 
+/* "DIR/name", for resolving and for messages that name files. */
+static const char *in_dir(struct fixture *f, const char *name)
+{
+	return testdir_at(&f->d, name);
+}
+
 /* Resolve dir/name afresh. */
 static int resolve(struct fixture *f, const char *name, unsigned flags)
 {
-	struct buf path = BUF_INIT;
-	int ret;
-
 	doc_release(&f->doc);
 	diag_list_release(&f->diags);
-	buf_addf(&path, "%s/%s", f->dir, name);
-	ret = resolve_manifest(&f->doc, path.s, &f->vars, flags, &f->diags);
-	buf_release(&path);
-	return ret;
-}
-
-/* "DIR/name", for messages that name files. */
-static const char *in_dir(struct fixture *f, const char *name)
-{
-	buf_reset(&f->tmp);
-	buf_addf(&f->tmp, "%s/%s", f->dir, name);
-	return f->tmp.s;
+	return resolve_manifest(&f->doc, in_dir(f, name), &f->vars, flags,
+				&f->diags);
 }
 
 static json_t *at(struct fixture *f, const char *a, const char *b)
@@ -385,7 +361,7 @@ static void test_resolve_missing_secret_warns_only_when_optional(void **state)
 		    1, 4, "a");
 	buf_reset(&f->tmp);
 	buf_addf(&f->tmp, "cannot read secret file '%s/none.txt': No such "
-		 "file or directory", f->dir);
+		 "file or directory", f->d.path);
 	assert_diag(f, 1, DIAG_ERROR, f->tmp.s, 2, 4, "t");
 
 	assert_int_equal(resolve(f, "m.yaml", RESOLVE_SECRETS_OPTIONAL), 0);
@@ -451,7 +427,7 @@ static void test_resolve_secret_file_too_large(void **state)
 	assert_int_equal(resolve(f, "m.yaml", 0), -1);
 	buf_reset(&f->tmp);
 	buf_addf(&f->tmp, "cannot read secret file '%s/big.txt': larger than "
-		 "1 MiB", f->dir);
+		 "1 MiB", f->d.path);
 	assert_diag(f, 0, DIAG_ERROR, f->tmp.s, 1, 4, "k");
 }
 
@@ -651,15 +627,15 @@ static void test_resolve_extends_cycle(void **state)
 	assert_int_equal(resolve(f, "a.yaml", 0), -1);
 	assert_int_equal(f->diags.errors, 1);
 	buf_addf(&msg, "extends cycle: %s/a.yaml -> %s/b.yaml -> %s/a.yaml",
-		 f->dir, f->dir, f->dir);
+		 f->d.path, f->d.path, f->d.path);
 	assert_diag(f, 0, DIAG_ERROR, msg.s, 1, 10, "extends");
 	assert_string_equal(f->diags.items[0].mark.file, in_dir(f, "b.yaml"));
 	/* a file that extends itself */
 	put(f, "self.yaml", "extends: ./self.yaml\n");
 	assert_int_equal(resolve(f, "self.yaml", 0), -1);
 	buf_reset(&msg);
-	buf_addf(&msg, "extends cycle: %s/self.yaml -> %s/self.yaml", f->dir,
-		 f->dir);
+	buf_addf(&msg, "extends cycle: %s/self.yaml -> %s/self.yaml",
+		 f->d.path, f->d.path);
 	assert_diag(f, 0, DIAG_ERROR, msg.s, 1, 10, "extends");
 	buf_release(&msg);
 }
@@ -673,7 +649,7 @@ static void test_resolve_extends_missing_template(void **state)
 	assert_int_equal(resolve(f, "m.yaml", 0), -1);
 	assert_int_equal(f->diags.errors, 1);
 	buf_addf(&msg, "cannot read template '%s/templates/none.yaml': No "
-		 "such file or directory", f->dir);
+		 "such file or directory", f->d.path);
 	assert_diag(f, 0, DIAG_ERROR, msg.s, 2, 10, "extends");
 	assert_string_equal(f->diags.items[0].mark.file, in_dir(f, "m.yaml"));
 	buf_release(&msg);
@@ -687,7 +663,7 @@ static void test_resolve_extends_template_not_a_mapping(void **state)
 	put(f, "list.yaml", "- a\n- b\n");
 	put(f, "m.yaml", "extends: list.yaml\n");
 	assert_int_equal(resolve(f, "m.yaml", 0), -1);
-	buf_addf(&msg, "template '%s/list.yaml' is not a mapping", f->dir);
+	buf_addf(&msg, "template '%s/list.yaml' is not a mapping", f->d.path);
 	assert_diag(f, 0, DIAG_ERROR, msg.s, 1, 10, "extends");
 	buf_release(&msg);
 }
