@@ -1,8 +1,16 @@
 # torq-apply: one non-recursive Makefile. `make help` lists the targets.
 -include config.mak
 
+# What a user may set on the command line (make check SANITIZE=1), each
+# given its default here so that no rule reads an undefined variable.
 CC      ?= cc
 PREFIX  ?= /usr/local
+DESTDIR ?=
+SANITIZE ?=
+LDFLAGS ?=
+VALGRIND ?=
+BENCH_QUICK ?=
+SOAK_SEED ?=
 PKGS    := yaml-0.1 jansson libcurl
 OPT     ?= -O2
 
@@ -40,6 +48,13 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
 TORQ_APPLY := $(BINDIR)/torq-apply
+
+# Every rule below may name any of these: the emulator (src/sim/) brings
+# its variables and rules, and adds its test targets to SIM_CHECK, before
+# the first rule, so no prerequisite is read while still undefined.
+.DEFAULT_GOAL := all
+SIM_CHECK :=
+include src/sim/sim.mk
 
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
@@ -96,11 +111,6 @@ $(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(UNIT_OBJ) $(LIB)
 
 $(TOOL_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tool_%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-
-# The emulator (src/sim/) brings its own rules, and the test targets it
-# adds to SIM_CHECK.
-SIM_CHECK :=
--include src/sim/sim.mk
 
 # The API client and reader against the real torq-sim over loopback.
 CLIENT_TEST_BIN := $(BUILD)/tests/client/test_client

@@ -12,9 +12,10 @@ abs=$(cd "$(dirname "$tool")" && pwd)/$(basename "$tool")
 jobs=$(mktemp)
 trap 'rm -f "$jobs"' EXIT
 {
-	for m in manifests/examples/*.yaml; do
-		printf '%s\n' "$m"
-	done
+	# The shipped examples, not a user's own files beside them.
+	$py -c 'import sys; sys.path.insert(0, "tests/lib"); import shipped
+for p in shipped.files(".", "manifests/examples"):
+	if p.endswith(".yaml") and p.count("/") == 2: print(p)'
 	for a in $(find tests/cases -name args -type f | sort); do
 		d=$(dirname "$a")
 		set -f

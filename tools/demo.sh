@@ -1,7 +1,9 @@
 #!/bin/sh
-# make demo: the whole onboarding of a workspace, offline. Starts torq-sim
-# with a state file, then validate, plan, apply, plan again on the
-# example manifest, and stops the emulator, leaving its state to inspect.
+# make demo: the whole product, offline. Starts torq-sim with a state
+# file; validate, plan, apply, plan and apply again (no change) on the
+# example manifest; a change made by hand in Torq caught by a drift check
+# and repaired; the organisation report; the workspace exported and that
+# export planned (no change). Stops the emulator, leaving its state.
 set -eu
 bin=${BINDIR:-bin}
 demo=build/demo
@@ -57,8 +59,46 @@ step "plan again: nothing left to do" "plan $m $key --detailed-exitcode"
 "$tool" plan $m $key --detailed-exitcode
 step "apply again: no change at all" "apply $m $key --yes"
 "$tool" apply $m $key --yes
-echo
-echo "(the organisation report, 'torq-apply report', is not built yet: issue 7)"
+
+# Drift: someone changes a user's role in Torq by hand, through the API
+# with the new workspace's own key.
+id=$(jq -r .client_id secrets/acme.json)
+secret=$(jq -r .client_secret secrets/acme.json)
+api=$TORQ_ENDPOINT/public/v1alpha
+token=$(curl -sf -u "$id:$secret" -d grant_type=client_credentials \
+	"$TORQ_ENDPOINT/v1/auth/token" | jq -r .access_token)
+bob=$(curl -sf -H "Authorization: Bearer $token" "$api/users" |
+	jq -r '.users[] | select(.email == "bob@acme.example") | .id')
+viewer=$(curl -sf -H "Authorization: Bearer $token" "$api/roles" |
+	jq -r '.roles[] | select(.name == "Viewer") | .id')
+printf '\n%s== drift: someone makes bob a Viewer in Torq, by hand%s\n' \
+	"$bold" "$plain"
+printf '$ curl -X PATCH -H %s %s/users/%s -d %s\n' \
+	"'Authorization: Bearer ...'" "$api" "$bob" "'{\"role_id\": \"$viewer\"}'"
+curl -sf -X PATCH -H "Authorization: Bearer $token" \
+	-H 'Content-Type: application/json' \
+	-d "{\"role_id\": \"$viewer\"}" "$api/users/$bob" > /dev/null
+step "drift check: the plan shows it and exits 2" \
+	"plan $m $key --detailed-exitcode"
+rc=0
+"$tool" plan $m $key --detailed-exitcode || rc=$?
+if [ $rc -ne 2 ]; then
+	echo "demo: the drift check exited $rc, not 2" >&2
+	exit 1
+fi
+echo "(exit code 2: the workspace has drifted from its manifest)"
+step "apply: put it back" "apply $m $key --yes"
+"$tool" apply $m $key --yes
+
+step "report: the organisation's usage figures" "report $key"
+"$tool" report $key
+step "export: the live workspace as a manifest" \
+	"export --out exported/acme.yaml --credentials secrets/acme.json --workspace-name 'acme SOC'"
+"$tool" export --out exported/acme.yaml --credentials secrets/acme.json \
+	--workspace-name 'acme SOC'
+step "plan the export: it matches the workspace" \
+	"plan exported/acme.yaml --detailed-exitcode"
+"$tool" plan exported/acme.yaml --detailed-exitcode
 cd - > /dev/null
 kill $sim
 wait $sim 2>/dev/null || true
@@ -66,4 +106,4 @@ trap - EXIT INT TERM
 echo
 echo "demo: done. torq-sim's state is in $demo/torq-sim-state.json;"
 echo "the new workspace's key in $demo/secrets/acme.json (mode 0600),"
-echo "runner install commands in $demo/runners/."
+echo "runner install commands in $demo/runners/, the export in $demo/exported/."

@@ -29,6 +29,10 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import shipped  # noqa: E402
+
 MANIFEST = "manifests/examples/single-workspace.yaml"
 
 
@@ -68,8 +72,7 @@ class Run:
     def __init__(self, tool, sim, root):
         self.tool, self.sim, self.root = tool, sim, root
         self.work = tempfile.mkdtemp(prefix="torq-robust-")
-        shutil.copytree(os.path.join(root, "manifests"),
-                        os.path.join(self.work, "manifests"))
+        shipped.copy_tree(root, "manifests", self.work)
         os.mkdir(os.path.join(self.work, "secrets"), 0o700)
         key = os.path.join(self.work, "secrets", "template.json")
         fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -18,6 +18,10 @@ import sys
 import tempfile
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import shipped  # noqa: E402
+
 CANARIES = {
     "SLACK_WEBHOOK": "https://hooks.example/canary-" + uuid.uuid4().hex,
     "JIRA_TOKEN": "canary-jira-" + uuid.uuid4().hex,
@@ -56,8 +60,7 @@ def main():
     failures = []
     transcript = b""
     try:
-        shutil.copytree(os.path.join(root, "manifests"),
-                        os.path.join(work, "manifests"))
+        shipped.copy_tree(root, "manifests", work)
         os.mkdir(os.path.join(work, "secrets"), 0o700)
         key = os.path.join(work, "secrets", "template.json")
         fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -16,6 +16,10 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import shipped  # noqa: E402
+
 
 def http(base, method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
@@ -31,8 +35,7 @@ def run(tool, sim, root, clients, parallel):
     base = re.search(r"http://127\.0\.0\.1:[0-9]+",
                      proc.stdout.readline()).group(0)
     try:
-        shutil.copytree(os.path.join(root, "manifests"),
-                        os.path.join(work, "manifests"))
+        shipped.copy_tree(root, "manifests", work)
         os.mkdir(os.path.join(work, "secrets"), 0o700)
         key = os.path.join(work, "secrets", "template.json")
         with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:

@@ -34,6 +34,10 @@ import sys
 import tempfile
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import shipped  # noqa: E402
+
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -71,8 +75,7 @@ def normalize(text, base, work):
 def run_case(case, tool, base, root):
     work = tempfile.mkdtemp(prefix="torq-plan-")
     try:
-        shutil.copytree(os.path.join(root, "manifests"),
-                        os.path.join(work, "manifests"))
+        shipped.copy_tree(root, "manifests", work)
         os.mkdir(os.path.join(work, "secrets"), 0o700)
         key = os.path.join(work, "secrets", "template.json")
         fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
