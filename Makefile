@@ -59,7 +59,7 @@ include src/sim/sim.mk
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
 	plancases planbench applyrobust fleetbench reportcheck canary \
-	docscheck soak
+	docscheck soak readmeci freshmake
 
 all: $(TORQ_APPLY)
 
@@ -68,7 +68,7 @@ demo: $(TORQ_APPLY) $(TORQ_SIM)
 	@BINDIR=$(BINDIR) sh tools/demo.sh
 
 help:
-	@echo "targets: demo all deps check valgrind style bench fuzz install uninstall clean"
+	@echo "targets: demo all deps check valgrind style bench fuzz soak install uninstall clean"
 	@echo "options: SANITIZE=1 (ASan+UBSan build under $(BINDIR)/sanitize), PREFIX=$(PREFIX)"
 
 deps:
@@ -195,6 +195,15 @@ soak: $(TORQ_APPLY) $(TORQ_SIM)
 docscheck:
 	@/usr/bin/python3 tests/docs/bad_input.py docs/bad-input.md
 
+# .ci/run begins with the README's Quick start and test commands.
+readmeci:
+	@/usr/bin/python3 tests/docs/readme_ci.py README.md .ci/run
+
+# In a copy of the tree without build/ or bin/, every target reads no
+# undefined variable and builds the programs it runs.
+freshmake:
+	@/usr/bin/python3 tests/make/fresh.py
+
 # A fleet of 100 clients with 50 ms latency, parallel against one by one.
 fleetbench: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/fleet/fleetbench.py $(TORQ_APPLY) $(TORQ_SIM)
@@ -206,7 +215,7 @@ readbench: $(TORQ_SIM) $(READBENCH_BIN)
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
 check: unit conformance cases differential $(SIM_CHECK) clienttest plancases \
-	applyrobust reportcheck canary docscheck
+	applyrobust reportcheck canary docscheck readmeci freshmake
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)
