@@ -28,13 +28,15 @@ def block(readme, heading):
 
 
 def ci_commands(text):
-    """The commands .ci/run runs, without echo, set, cd and comments."""
+    """The commands .ci/run runs, without echo, set, cd, status checks
+    and comments."""
     out = []
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if re.match(r"(echo|set|cd|export|trap)\b", line):
+        # [ ... ] lines check the status of the line before them
+        if re.match(r"(echo|set|cd|export|trap)\b|\[ ", line):
             continue
         out.append(line)
     return out
@@ -64,6 +66,16 @@ def main():
             " as printed:\n    %s\n  it begins with:\n    %s"
             % (sys.argv[2], "\n    ".join(want),
                "\n    ".join(ci[:len(want)]) or "(nothing)"))
+    # set -e lets `make deps && make demo` go on when make deps fails
+    raw = [l.strip() for l in open(sys.argv[2]).read().splitlines()]
+    for c in want:
+        if "&&" in c and c in raw:
+            after = raw[raw.index(c) + 1:raw.index(c) + 2]
+            if after != ["[ $? -eq 0 ] || exit 1"]:
+                problems.append("'%s' in %s is not followed by "
+                                "'[ $? -eq 0 ] || exit 1': set -e does not "
+                                "stop at its first command's failure"
+                                % (c, sys.argv[2]))
     ran = set()
     for c in ci[len(want):]:
         ran.update(targets(c))
