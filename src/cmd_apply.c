@@ -200,6 +200,7 @@ static void check_converged(const struct prepare_options *po)
 	 * and what was read is recorded, so the next plan reads none of it.
 	 */
 	fresh.fresh_contents = 1;
+	fresh.replace_runners_nr = 0;	/* replaced now: plan as usual */
 	rc = prepare_plan(&fresh, &again, &err);
 	if (!rc && prepared_save_state(&again, &err)) {
 		fprintf(stderr, "torq-apply: warning: %s\n", err.s);

@@ -806,6 +806,7 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 				       RES_RUNNER, r->name,
 				       live->runners[li].id, r->mark);
 			step_at(c, del)->live = li;
+			step_at(c, del)->desired = (long)i;
 			add_change(c, del, "replaced (--replace)", NULL,
 				   "a new runner, with a new install command",
 				   0);

@@ -453,7 +453,12 @@ void render_markdown(const struct plan *p, struct buf *out)
 		}
 		buf_addstr(out, "\n\n");
 	}
-	if (plan_empty(p)) {
+	if (plan_empty(p) && p->problems_nr) {
+		buf_addf(out, "**No changes,** but workspace '");
+		add_md_text(out, workspace_name(p));
+		buf_addf(out, "' has %zu problem%s (above).", p->problems_nr,
+			 p->problems_nr == 1 ? "" : "s");
+	} else if (plan_empty(p)) {
 		buf_addstr(out, "**No changes.** Workspace '");
 		add_md_text(out, workspace_name(p));
 		buf_addstr(out, "' matches the manifest.");
