@@ -420,10 +420,12 @@ int cmd_apply(int argc, const char **argv)
 			printf("Run %s where step runner '%s' should live.\n",
 			       pp.desired.runners[i].install_commands_out,
 			       pp.desired.runners[i].name);
-	if (stop_signal)
+	if (stop_signal) {
 		cli_error("apply was stopped by %s: the steps under way "
-			  "finished, the others did not start",
-			  stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+			  "finished, the others did not start; apply again to "
+			  "finish", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		goto out;
+	}
 	if (rc && res.key_lost) {
 		cli_error("workspace '%s' exists, but its key is lost (Torq "
 			  "shows it only once): create an API key for the "

@@ -13,6 +13,13 @@ For each seed:
   again without faults (at most 3 times: a
   request in flight at the crash may land after the next run has read
   the workspace, and that run then reports the conflict).
+- kills between a runner's creation and its file (torq-sim holds the
+  answer back, latency_after): SIGKILL and two SIGTERMs leave a runner
+  the next plan shows as "install command never delivered", apply fails
+  naming it, `apply --replace step_runner:NAME` mends it; one SIGTERM
+  lets the step finish and write the file (apply exits 1, stopped);
+- step times: one slow request with --parallel 1, and only its step
+  shows the time, the others show their wait apart.
 After each, a plan must show no changes and torq-sim's state must hold no
 duplicate user, invitation, claim mapping, integration, step runner or
 workflow. Prints one line per run; exits 1 on the first failure.
