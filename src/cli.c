@@ -53,6 +53,28 @@ void cli_vars_release(struct cli_vars *v)
 	diag_list_release(&v->diags);
 }
 
+#define REPLACE_KIND "step_runner:"
+
+int cli_parse_replace(const char *arg, const char **name, struct buf *err)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (!colon || colon == arg || !colon[1]) {
+		buf_addf(err, "--replace needs KIND:NAME, as in "
+			 "step_runner:acme-k8s, not '%s'", arg);
+		return -1;
+	}
+	if (strncmp(arg, REPLACE_KIND, strlen(REPLACE_KIND))) {
+		buf_addf(err, "--replace cannot replace a '%.*s': only "
+			 "step_runner:NAME (a step runner's install command "
+			 "comes only with a new runner)", (int)(colon - arg),
+			 arg);
+		return -1;
+	}
+	*name = colon + 1;
+	return 0;
+}
+
 int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 		struct buf *err)
 {

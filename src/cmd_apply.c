@@ -58,29 +58,17 @@ static void catch_stop_signals(int on)
 	sigaction(SIGINT, &sa, NULL);
 }
 
-#define REPLACE_KIND "step_runner:"
-
 static int opt_replace(const struct option *o, const char *arg, void *ctx,
 		       struct buf *err)
 {
 	struct apply_cmd *ac = ctx;
-	const char *colon = strchr(arg, ':');
+	const char *name;
 
 	(void)o;
-	if (!colon || colon == arg || !colon[1]) {
-		buf_addf(err, "--replace needs KIND:NAME, as in "
-			 "step_runner:acme-k8s, not '%s'", arg);
+	if (cli_parse_replace(arg, &name, err))
 		return -1;
-	}
-	if (strncmp(arg, REPLACE_KIND, strlen(REPLACE_KIND))) {
-		buf_addf(err, "--replace cannot replace a '%.*s': only "
-			 "step_runner:NAME (a step runner's install command "
-			 "comes only with a new runner)", (int)(colon - arg),
-			 arg);
-		return -1;
-	}
 	ALLOC_GROW(ac->replace, ac->replace_nr + 1, ac->replace_alloc);
-	ac->replace[ac->replace_nr++] = colon + 1;
+	ac->replace[ac->replace_nr++] = name;
 	return 0;
 }
 

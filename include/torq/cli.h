@@ -48,6 +48,12 @@ struct cli_vars {
 
 void cli_vars_init(struct cli_vars *v);
 void cli_vars_release(struct cli_vars *v);
+/*
+ * --replace KIND:NAME (apply, fleet apply): only step_runner:NAME.
+ * Returns 0 with *name pointing into arg, or -1 with a message in err.
+ */
+int cli_parse_replace(const char *arg, const char **name, struct buf *err);
+
 int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 		struct buf *err);
 int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,
