@@ -44,18 +44,31 @@ static void on_stop_signal(int sig)
 /*
  * From the confirmation on, SIGTERM and SIGINT let the steps under way
  * finish (a runner's install command reaches its file) and start no
- * more; a second one ends apply at once (SA_RESETHAND).
+ * more; a second one ends apply at once (SA_RESETHAND). A signal the
+ * caller ignores (SIGINT in a background job) stays ignored; the old
+ * actions come back after.
  */
+static struct sigaction old_term, old_int;
+
 static void catch_stop_signals(int on)
 {
 	struct sigaction sa;
 
+	if (!on) {
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGINT, &old_int, NULL);
+		return;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on ? on_stop_signal : SIG_DFL;
-	sa.sa_flags = on ? SA_RESETHAND : 0;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGTERM, NULL, &old_term);
+	sigaction(SIGINT, NULL, &old_int);
+	if (old_term.sa_handler != SIG_IGN)
+		sigaction(SIGTERM, &sa, NULL);
+	if (old_int.sa_handler != SIG_IGN)
+		sigaction(SIGINT, &sa, NULL);
 }
 
 static int opt_replace(const struct option *o, const char *arg, void *ctx,
