@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "torq/cli.h"
+#include "torq/wrapper.h"
 #include "torq/banned.h"
 
 int cli_color(FILE *stream)
@@ -55,10 +56,13 @@ void cli_vars_release(struct cli_vars *v)
 
 #define REPLACE_KIND "step_runner:"
 
-int cli_parse_replace(const char *arg, const char **name, struct buf *err)
+int cli_opt_replace(const struct option *o, const char *arg, void *ctx,
+		    struct buf *err)
 {
+	struct cli_replace *r = o->target;
 	const char *colon = strchr(arg, ':');
 
+	(void)ctx;
 	if (!colon || colon == arg || !colon[1]) {
 		buf_addf(err, "--replace needs KIND:NAME, as in "
 			 "step_runner:acme-k8s, not '%s'", arg);
@@ -71,7 +75,8 @@ int cli_parse_replace(const char *arg, const char **name, struct buf *err)
 			 arg);
 		return -1;
 	}
-	*name = colon + 1;
+	ALLOC_GROW(r->names, r->nr + 1, r->alloc);
+	r->names[r->nr++] = colon + 1;
 	return 0;
 }
 

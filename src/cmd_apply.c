@@ -29,8 +29,7 @@ struct apply_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
 	int yes, force, prune, rotate;
-	const char **replace;		/* step runners' names (--replace) */
-	size_t replace_nr, replace_alloc;
+	struct cli_replace replace;	/* step runners' names */
 };
 
 /* The signal that asked apply to stop (SIGTERM, SIGINT), or 0. */
@@ -71,19 +70,6 @@ static void catch_stop_signals(int on)
 		sigaction(SIGINT, &sa, NULL);
 }
 
-static int opt_replace(const struct option *o, const char *arg, void *ctx,
-		       struct buf *err)
-{
-	struct apply_cmd *ac = ctx;
-	const char *name;
-
-	(void)o;
-	if (cli_parse_replace(arg, &name, err))
-		return -1;
-	ALLOC_GROW(ac->replace, ac->replace_nr + 1, ac->replace_alloc);
-	ac->replace[ac->replace_nr++] = name;
-	return 0;
-}
 
 struct progress {
 	size_t total;
@@ -280,9 +266,9 @@ int cmd_apply(int argc, const char **argv)
 			  "policy.prune)"),
 		OPT_FLAG_("rotate-secrets", 0, &ac.rotate,
 			  "set every integration holding a secret again"),
-		OPT_CALLBACK_("replace", 0, opt_replace, "KIND:NAME",
-			      "delete and create again (repeatable; only "
-			      "step_runner:NAME, for a new install command)"),
+		CLI_REPLACE_OPTION(&ac.replace, "delete and create again "
+				   "(repeatable; only step_runner:NAME, for a "
+				   "new install command)"),
 		CONNECT_OPTIONS(&ac.co),
 		OPT_END_(),
 	};
@@ -335,15 +321,15 @@ int cmd_apply(int argc, const char **argv)
 		}
 	}
 
-	if (saved && ac.replace_nr) {
+	if (saved && ac.replace.nr) {
 		cli_error("--replace cannot change a saved plan: apply the "
 			  "manifest with --replace");
 		goto out;
 	}
 
 	memset(&po, 0, sizeof(po));
-	po.replace_runners = ac.replace;
-	po.replace_runners_nr = ac.replace_nr;
+	po.replace_runners = (const char *const *)ac.replace.names;
+	po.replace_runners_nr = ac.replace.nr;
 	po.manifest = path;
 	po.vars = &ac.v.vars;
 	po.co = &ac.co;
@@ -370,11 +356,11 @@ int cmd_apply(int argc, const char **argv)
 			goto out;
 		}
 	}
-	for (i = 0; i < ac.replace_nr; i++)
-		if (!has_runner(&pp.desired, ac.replace[i])) {
+	for (i = 0; i < ac.replace.nr; i++)
+		if (!has_runner(&pp.desired, ac.replace.names[i])) {
 			cli_error("--replace step_runner:%s: the manifest "
-				  "names no step runner '%s'", ac.replace[i],
-				  ac.replace[i]);
+				  "names no step runner '%s'",
+				  ac.replace.names[i], ac.replace.names[i]);
 			goto out;
 		}
 	if (!journal_last_run(pp.dir, pp.plan.workspace, &last, &err) &&
@@ -452,7 +438,7 @@ out:
 	if (prepared)
 		prepared_release(&pp);
 	cli_vars_release(&ac.v);
-	free(ac.replace);
+	free(ac.replace.names);
 	buf_release(&err);
 	buf_release(&out);
 	return ret;

@@ -501,24 +501,39 @@ static void take(struct journal_last *l, const char *run, const json_t *rec)
 	}
 }
 
+/*
+ * The journal of workspace in dir, as read_tail reads it; its whole lines
+ * are text->s[*start .. *end): a torn last line has no newline yet.
+ */
+static int read_lines(const char *dir, const char *workspace,
+		      struct buf *text, size_t *start, size_t *end,
+		      struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	int ret;
+
+	journal_path(dir, workspace, &path);
+	ret = read_tail(path.s, text, start, err);
+	*end = text->len;
+	while (*end > *start && text->s[*end - 1] != '\n')
+		(*end)--;
+	buf_release(&path);
+	return ret;
+}
+
 int journal_last_run(const char *dir, const char *workspace,
 		     struct journal_last *out, struct buf *err)
 {
-	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 	json_t *rec = NULL, *begin = NULL;
 	size_t start, end, at, bol;
 	const char *s, *eol;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	journal_path(dir, workspace, &path);
-	if (read_tail(path.s, &text, &start, err))
+	if (read_lines(dir, workspace, &text, &start, &end, err))
 		goto out;
 	s = text.s;
-	/* Whole lines only: a torn last line has no newline yet. */
-	end = text.len;
-	while (end > start && s[end - 1] != '\n')
-		end--;
 	/* Back to the last "begin", parsing only the last run's lines. */
 	at = end;
 	while (at > start) {
@@ -554,7 +569,6 @@ int journal_last_run(const char *dir, const char *workspace,
 out:
 	json_decref(rec);
 	json_decref(begin);
-	buf_release(&path);
 	buf_release(&text);
 	return ret;
 }
@@ -580,7 +594,7 @@ static char *dup_of(const json_t *rec, const char *key)
 int journal_runners_read(const char *dir, const char *workspace,
 			 struct journal_runners *out, struct buf *err)
 {
-	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 	struct journal_runner_event *e;
 	json_t *rec = NULL;
 	const char *s, *eol, *event;
@@ -588,13 +602,9 @@ int journal_runners_read(const char *dir, const char *workspace,
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	journal_path(dir, workspace, &path);
-	if (read_tail(path.s, &text, &start, err))
+	if (read_lines(dir, workspace, &text, &start, &end, err))
 		goto out;
 	s = text.s;
-	end = text.len;
-	while (end > start && s[end - 1] != '\n')
-		end--;
 	for (at = start; at < end; at = (size_t)(eol - s) + 1) {
 		eol = memchr(s + at, '\n', end - at);
 		/* most lines are steps: parse only the runners' */
@@ -621,7 +631,6 @@ int journal_runners_read(const char *dir, const char *workspace,
 	ret = 0;
 out:
 	json_decref(rec);
-	buf_release(&path);
 	buf_release(&text);
 	return ret;
 }

@@ -49,10 +49,21 @@ struct cli_vars {
 void cli_vars_init(struct cli_vars *v);
 void cli_vars_release(struct cli_vars *v);
 /*
- * --replace KIND:NAME (apply, fleet apply): only step_runner:NAME.
- * Returns 0 with *name pointing into arg, or -1 with a message in err.
+ * --replace KIND:NAME (apply, fleet apply), repeatable: only
+ * step_runner:NAME. The option's target is a struct cli_replace, whose
+ * names point into argv; free(names) when done.
  */
-int cli_parse_replace(const char *arg, const char **name, struct buf *err);
+struct cli_replace {
+	const char **names;
+	size_t nr, alloc;
+};
+
+int cli_opt_replace(const struct option *o, const char *arg, void *ctx,
+		    struct buf *err);
+
+#define CLI_REPLACE_OPTION(list, help) \
+	{ "replace", 0, OPT_CALLBACK, list, cli_opt_replace, "KIND:NAME", \
+	  help }
 
 int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 		struct buf *err);
