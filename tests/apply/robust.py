@@ -132,10 +132,16 @@ def faults(run, seed):
         {"route": "*", "kind": "chaos", "rate": 0.2},
         {"route": "*", "kind": "expire_token", "rate": 0.2},
         {"route": "*", "kind": "drop_after", "rate": 0.05}]})
+    replace = []
     for attempt in range(1, 11):
-        rc, out, err = run.torq("apply", MANIFEST, "--yes")
+        rc, out, err = run.torq("apply", MANIFEST, "--yes", *replace)
         if rc == 0:
             break
+        # an answer with an install command lost (drop_after) is reported;
+        # --replace (under the same faults) makes a new one
+        replace = []
+        for name in sorted(set(LOST.findall(out + err))):
+            replace += ["--replace", "step_runner:" + name]
         for line in out.splitlines() + err.splitlines():
             if ": failed: " in line or line.startswith("torq-apply: ") \
                and "journal" not in line and "note:" not in line:
@@ -182,7 +188,11 @@ def crash(run, seed):
 
 
 RUNNER_ROUTE = "POST /v1alpha/step_runners"
-LOST = re.compile(r"step runner '([^']+)': install command never delivered")
+# a runner whose install command reached no file: reported by the plan,
+# or by the step that finds the runner made but its answer lost
+LOST = re.compile(r"step runner '([^']+)'(?:: install command never "
+                  r"delivered| exists, but its install command never "
+                  r"arrived)")
 
 
 def runners(run):
@@ -197,12 +207,12 @@ def runners(run):
 def recover(run, label):
     """apply until it converges, replacing runners it reports lost."""
     replace = []
-    for attempt in range(1, 5):
+    for attempt in range(1, 7):
         rc, out, err = run.torq("apply", MANIFEST, "--yes", *replace)
         if rc == 0:
             return None
         replace = []
-        for name in LOST.findall(err):
+        for name in sorted(set(LOST.findall(out + err))):
             replace += ["--replace", "step_runner:" + name]
     return "%s: apply never converged:\n%s%s" % (label, out, err)
 
