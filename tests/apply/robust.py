@@ -223,7 +223,7 @@ def kill_in_runner_window(run, signals):
     http(run.base, "POST", "/_sim/faults", {"rules": [
         {"route": RUNNER_ROUTE, "kind": "latency_after",
          "latency_ms": 3000, "count": 1}]})
-    p = run.torq("apply", MANIFEST, "--yes", wait=False)
+    p = run.torq("apply", MANIFEST, "--yes", "--parallel", "1", wait=False)
     made = {}
     for _ in range(3000):
         made = runners(run)
@@ -265,8 +265,10 @@ def runner_lost(run, signals, label):
     if rc == 0 or ("step runner '%s'" % name) not in err:
         return "%s: apply exits %d and does not name runner %s:\n%s" % (
             label, rc, name, err)
-    rc, out, err = run.torq("apply", MANIFEST, "--yes", "--replace",
-                            "step_runner:" + name)
+    replace = []
+    for lost in sorted(set(LOST.findall(out + err))):
+        replace += ["--replace", "step_runner:" + lost]
+    rc, out, err = run.torq("apply", MANIFEST, "--yes", *replace)
     if rc != 0:
         return "%s: apply --replace failed:\n%s%s" % (label, out, err)
     if mode_of(run, name) != 0o600 or runners(run).get(name) in (None,
