@@ -9,6 +9,7 @@
 #include "torq/apply.h"
 #include "torq/atomicfile.h"
 #include "torq/credentials.h"
+#include "torq/sha256.h"
 #include "torq/wrapper.h"
 
 #include "torq/banned.h"
@@ -59,6 +60,7 @@ struct exec {
 	struct apply_result *res;
 	enum apply_status *status;
 	double *started;
+	double *busy;			/* seconds in requests, per step */
 	size_t *waiting;		/* deps not yet done, per step */
 	size_t **dependents;
 	size_t *dependents_nr;
@@ -117,6 +119,8 @@ static void emit(struct exec *x, size_t i, enum apply_status st,
 	ev.status = st;
 	ev.message = msg;
 	ev.seconds = st == APPLY_RUNNING ? 0 : now_s() - x->started[i];
+	ev.request_seconds = x->busy[i] < ev.seconds ? x->busy[i] :
+		ev.seconds;
 	x->env->progress(x->env->progress_ctx, &ev);
 }
 
@@ -214,6 +218,7 @@ static void dispatch(void *ctx, const struct client_response *res)
 {
 	struct op *op = ctx;
 
+	op->x->busy[op->index] += res->seconds;
 	op->next(op, res);
 }
 
@@ -412,6 +417,7 @@ static void ws_exists_listed(struct op *op)
 	const struct plan_step *s = op->s;
 
 	if (find_item(op->items, "name", s->identity, NULL, NULL, 1)) {
+		op->x->res->key_lost = 1;
 		op_fail(op, "workspace '%s' may have been created, but its key"
 			" never arrived: make an API key for it in Torq, save it"
 			" (mode 0600) and name it in workspace.credentials",
@@ -458,6 +464,7 @@ static void ws_created(struct op *op, const struct client_response *res)
 	if (ws->credentials_out) {
 		if (credentials_write_file(ws->credentials_out, &c,
 					   x->env->force, &err)) {
+			x->res->key_lost = 1;
 			op_fail(op, "workspace '%s' was created, but its key "
 				"could not be saved: %s", op->s->identity,
 				err.s);
@@ -914,13 +921,26 @@ static void integration_sent(struct op *op, const struct client_response *res)
 
 /* Step runners: the install command comes once, in the create answer. */
 
-static int save_install_command(struct op *op, const char *cmd)
+static const struct model_runner *desired_runner(struct op *op)
 {
 	const struct model *d = op->x->env->desired;
-	const struct model_runner *r = op->s->desired >= 0 &&
-		(size_t)op->s->desired < d->runners_nr ?
+
+	return op->s->desired >= 0 && (size_t)op->s->desired < d->runners_nr ?
 		&d->runners[op->s->desired] : NULL;
+}
+
+/*
+ * Write the install command to its file, then record in the journal which
+ * runner the file is for (by a digest: the command holds a secret). A run
+ * cut short between the two leaves an intent with no delivery, which the
+ * next plan reports.
+ */
+static int save_install_command(struct op *op, const char *id,
+				const char *cmd)
+{
+	const struct model_runner *r = desired_runner(op);
 	struct buf text = BUF_INIT, err = BUF_INIT;
+	char digest[SHA256_HEX_LEN + 1];
 	int ret = 0;
 
 	if (!r || !r->install_commands_out)
@@ -928,15 +948,25 @@ static int save_install_command(struct op *op, const char *cmd)
 	buf_addf(&text, "#!/bin/sh\n# Installs step runner '%s' (written by "
 		 "torq-apply; run it where the runner should live).\n%s\n",
 		 r->name, cmd);
+	sha256_hex(text.s, text.len, digest);
 	if (atomicfile_write(r->install_commands_out, text.s, text.len, 0600,
 			     ATOMICFILE_MKDIRS, "install command file",
 			     &err)) {
 		op_fail(op, "step runner '%s' was created, but %s", r->name,
 			err.s);
 		ret = -1;
-	} else {
-		add_file(op->x->res, r->install_commands_out);
+		goto out;
 	}
+	add_file(op->x->res, r->install_commands_out);
+	if (op->x->env->journal &&
+	    journal_runner_delivered(op->x->env->journal, r->name, id,
+				     r->install_commands_out, digest, &err)) {
+		op_fail(op, "step runner '%s' was created and its install "
+			"command written to '%s', but %s", r->name,
+			r->install_commands_out, err.s);
+		ret = -1;
+	}
+out:
 	secure_zero(text.s, text.len);
 	buf_release(&text);
 	buf_release(&err);
@@ -947,10 +977,8 @@ static void runner_sent(struct op *op, const struct client_response *res);
 
 static void send_runner(struct op *op)
 {
-	const struct model *d = op->x->env->desired;
-	const struct model_runner *r = op->s->desired >= 0 &&
-		(size_t)op->s->desired < d->runners_nr ?
-		&d->runners[op->s->desired] : NULL;
+	const struct model_runner *r = desired_runner(op);
+	struct buf err = BUF_INIT;
 	json_t *body;
 
 	if (!r) {
@@ -958,6 +986,16 @@ static void send_runner(struct op *op)
 			op->s->identity);
 		return;
 	}
+	/* The intent first: a run killed after the POST leaves a trace. */
+	if (r->install_commands_out && op->x->env->journal &&
+	    journal_runner_intent(op->x->env->journal, r->name,
+				  r->install_commands_out, &err)) {
+		op_fail(op, "step runner '%s' was not created: %s", r->name,
+			err.s);
+		buf_release(&err);
+		return;
+	}
+	buf_release(&err);
 	body = json_pack("{s:s, s:s}", "display_name", r->name, "platform",
 			 r->platform ? r->platform : "");
 	if (r->platform && !strcmp(r->platform, "kubernetes"))
@@ -974,8 +1012,9 @@ static void runner_checked(struct op *op)
 
 	if (it) {
 		op_fail(op, "step runner '%s' exists, but its install command "
-			"never arrived (Torq shows it only once): delete the "
-			"runner in Torq and apply again", op->s->identity);
+			"never arrived (Torq shows it only once): 'apply "
+			"--replace step_runner:%s' deletes it and makes it "
+			"again", op->s->identity, op->s->identity);
 	} else if (op->resent < MAX_RESENDS) {
 		op->resent++;
 		send_runner(op);
@@ -993,7 +1032,7 @@ static void runner_sent(struct op *op, const struct client_response *res)
 
 	if (res->code == CLIENT_OK) {
 		id = str(r, "id") ? xstrdup(str(r, "id")) : NULL;
-		if (!save_install_command(op, cmd ? cmd : "")) {
+		if (!save_install_command(op, id, cmd ? cmd : "")) {
 			remember_id(op->x, op->s, id);
 			op_done(op, id);
 		}
@@ -1276,6 +1315,11 @@ static void start_step(struct exec *x, size_t i)
 	x->status[i] = APPLY_RUNNING;
 	x->started[i] = now_s();
 	emit(x, i, APPLY_RUNNING, NULL);
+	if (x->env->stop && *x->env->stop) {
+		op_free(op);
+		end_step(x, i, APPLY_SKIPPED, NULL, "apply was interrupted");
+		return;
+	}
 	if (!x->env->target && s->kind != STEP_CREATE_WORKSPACE) {
 		op_fail(op, "workspace '%s' has no key", x->p->workspace);
 		return;
@@ -1352,6 +1396,7 @@ int apply_run(struct apply_env *env, const struct plan *p,
 	x.res = res;
 	x.status = xcalloc(n + 1, sizeof(*x.status));
 	x.started = xcalloc(n + 1, sizeof(*x.started));
+	x.busy = xcalloc(n + 1, sizeof(*x.busy));
 	x.waiting = xcalloc(n + 1, sizeof(*x.waiting));
 	x.dependents = xcalloc(n + 1, sizeof(*x.dependents));
 	x.dependents_nr = xcalloc(n + 1, sizeof(*x.dependents_nr));
@@ -1390,6 +1435,7 @@ int apply_run(struct apply_env *env, const struct plan *p,
 	free(x.dependents_nr);
 	free(x.status);
 	free(x.started);
+	free(x.busy);
 	free(x.waiting);
 	json_decref(x.roles);
 	json_decref(x.ids);

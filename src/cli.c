@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "torq/cli.h"
+#include "torq/wrapper.h"
 #include "torq/banned.h"
 
 int cli_color(FILE *stream)
@@ -51,6 +52,32 @@ void cli_vars_release(struct cli_vars *v)
 	varset_release(&v->vars);
 	doc_release(&v->doc);
 	diag_list_release(&v->diags);
+}
+
+#define REPLACE_KIND "step_runner:"
+
+int cli_opt_replace(const struct option *o, const char *arg, void *ctx,
+		    struct buf *err)
+{
+	struct cli_replace *r = o->target;
+	const char *colon = strchr(arg, ':');
+
+	(void)ctx;
+	if (!colon || colon == arg || !colon[1]) {
+		buf_addf(err, "--replace needs KIND:NAME, as in "
+			 "step_runner:acme-k8s, not '%s'", arg);
+		return -1;
+	}
+	if (strncmp(arg, REPLACE_KIND, strlen(REPLACE_KIND))) {
+		buf_addf(err, "--replace cannot replace a '%.*s': only "
+			 "step_runner:NAME (a step runner's install command "
+			 "comes only with a new runner)", (int)(colon - arg),
+			 arg);
+		return -1;
+	}
+	ALLOC_GROW(r->names, r->nr + 1, r->alloc);
+	r->names[r->nr++] = colon + 1;
+	return 0;
 }
 
 int cli_opt_var(const struct option *o, const char *arg, void *ctx,

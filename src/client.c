@@ -76,6 +76,7 @@ struct req {
 	unsigned token_gen;
 	int64_t first_ms;
 	int64_t started_ms;
+	int64_t busy_ms;		/* in attempts, not waiting to start */
 	int64_t not_before_ms;
 	struct buf last_error;		/* why the last attempt failed */
 };
@@ -369,6 +370,7 @@ static void complete(struct req *r, enum client_code code, long http,
 	res.error = code == CLIENT_OK ? "" : error;
 	res.request_id = r->request_id;
 	res.attempts = r->attempts;
+	res.seconds = (double)r->busy_ms / 1000;
 	if (r->done)
 		r->done(r->ctx, &res);
 	req_free(r);
@@ -579,6 +581,7 @@ static void end_attempt(struct client *c, struct req *r)
 			break;
 		}
 	r->anext = NULL;
+	r->busy_ms += now_ms() - r->started_ms;
 	curl_multi_remove_handle(c->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,47 @@ struct apply_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
 	int yes, force, prune, rotate;
+	struct cli_replace replace;	/* step runners' names */
 };
+
+/* The signal that asked apply to stop (SIGTERM, SIGINT), or 0. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * From the confirmation on, SIGTERM and SIGINT let the steps under way
+ * finish (a runner's install command reaches its file) and start no
+ * more; a second one ends apply at once (SA_RESETHAND). A signal the
+ * caller ignores (SIGINT in a background job) stays ignored; the old
+ * actions come back after.
+ */
+static struct sigaction old_term, old_int;
+
+static void catch_stop_signals(int on)
+{
+	struct sigaction sa;
+
+	if (!on) {
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGINT, &old_int, NULL);
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGTERM, NULL, &old_term);
+	sigaction(SIGINT, NULL, &old_int);
+	if (old_term.sa_handler != SIG_IGN)
+		sigaction(SIGTERM, &sa, NULL);
+	if (old_int.sa_handler != SIG_IGN)
+		sigaction(SIGINT, &sa, NULL);
+}
+
 
 struct progress {
 	size_t total;
@@ -71,8 +112,13 @@ static void on_progress(void *ctx, const struct apply_event *ev)
 	       ev->step->detail ? " #" : "",
 	       ev->step->detail ? ev->step->detail : "", c,
 	       apply_status_name(ev->status), r);
-	if (ev->status == APPLY_DONE)
-		printf(" (%.2f s)", ev->seconds);
+	/* the requests' time; waiting for a slot or the limiter apart */
+	if (ev->status == APPLY_DONE && ev->seconds - ev->request_seconds >=
+	    0.005)
+		printf(" (%.2f s, %.2f s waiting)", ev->request_seconds,
+		       ev->seconds - ev->request_seconds);
+	else if (ev->status == APPLY_DONE)
+		printf(" (%.2f s)", ev->request_seconds);
 	if (ev->message)
 		printf(": %s", ev->message);
 	putchar('\n');
@@ -141,6 +187,7 @@ static void check_converged(const struct prepare_options *po)
 	 * and what was read is recorded, so the next plan reads none of it.
 	 */
 	fresh.fresh_contents = 1;
+	fresh.replace_runners_nr = 0;	/* replaced now: plan as usual */
 	rc = prepare_plan(&fresh, &again, &err);
 	if (!rc && prepared_save_state(&again, &err)) {
 		fprintf(stderr, "torq-apply: warning: %s\n", err.s);
@@ -150,6 +197,8 @@ static void check_converged(const struct prepare_options *po)
 		fprintf(stderr, "torq-apply: could not read the workspace again"
 			" to confirm it: %s\n", err.len ? err.s :
 			"the plan failed");
+	else if (again.plan.problems_nr)
+		;		/* the caller reports them */
 	else if (!plan_empty(&again.plan))
 		fprintf(stderr, "torq-apply: workspace '%s' does not match the"
 			" manifest yet: %zu step%s left; run apply again\n",
@@ -160,6 +209,35 @@ static void check_converged(const struct prepare_options *po)
 		       again.plan.workspace);
 	prepared_release(&again);
 	buf_release(&err);
+}
+
+static int has_runner(const struct model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->runners_nr; i++)
+		if (!strcmp(m->runners[i].name, name))
+			return 1;
+	return 0;
+}
+
+/*
+ * What no step mends (a lost install command) fails apply, each named
+ * with the option that mends it. Returns the exit code.
+ */
+static int report_problems(const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->problems_nr; i++)
+		cli_error("%s '%s': %s%s%s%s", p->problems[i].resource ==
+			  RES_RUNNER ? "step runner" : "object",
+			  p->problems[i].identity, p->problems[i].message,
+			  p->problems[i].fix ? "; 'apply " : "",
+			  p->problems[i].fix ? p->problems[i].fix : "",
+			  p->problems[i].fix ? "' deletes it and makes it "
+			  "again, with a new install command" : "");
+	return p->problems_nr ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_apply(int argc, const char **argv)
@@ -188,6 +266,9 @@ int cmd_apply(int argc, const char **argv)
 			  "policy.prune)"),
 		OPT_FLAG_("rotate-secrets", 0, &ac.rotate,
 			  "set every integration holding a secret again"),
+		CLI_REPLACE_OPTION(&ac.replace, "delete and create again "
+				   "(repeatable; only step_runner:NAME, for a "
+				   "new install command)"),
 		CONNECT_OPTIONS(&ac.co),
 		OPT_END_(),
 	};
@@ -240,7 +321,15 @@ int cmd_apply(int argc, const char **argv)
 		}
 	}
 
+	if (saved && ac.replace.nr) {
+		cli_error("--replace cannot change a saved plan: apply the "
+			  "manifest with --replace");
+		goto out;
+	}
+
 	memset(&po, 0, sizeof(po));
+	po.replace_runners = (const char *const *)ac.replace.names;
+	po.replace_runners_nr = ac.replace.nr;
 	po.manifest = path;
 	po.vars = &ac.v.vars;
 	po.co = &ac.co;
@@ -267,6 +356,13 @@ int cmd_apply(int argc, const char **argv)
 			goto out;
 		}
 	}
+	for (i = 0; i < ac.replace.nr; i++)
+		if (!has_runner(&pp.desired, ac.replace.names[i])) {
+			cli_error("--replace step_runner:%s: the manifest "
+				  "names no step runner '%s'",
+				  ac.replace.names[i], ac.replace.names[i]);
+			goto out;
+		}
 	if (!journal_last_run(pp.dir, pp.plan.workspace, &last, &err) &&
 	    journal_describe_last(&last, &out))
 		fprintf(stderr, "torq-apply: note: %s\n", out.s);
@@ -278,7 +374,7 @@ int cmd_apply(int argc, const char **argv)
 	if (plan_empty(&pp.plan)) {
 		if (prepared_save_state(&pp, &err))
 			fprintf(stderr, "torq-apply: warning: %s\n", err.s);
-		ret = EXIT_OK;
+		ret = report_problems(&pp.plan);
 		goto out;
 	}
 	if (confirm(pp.plan.workspace, ac.yes))
@@ -290,7 +386,11 @@ int cmd_apply(int argc, const char **argv)
 	pr.color = cli_color(stdout);
 	pr.tty = isatty(STDOUT_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	stop_signal = 0;
+	pp.stop = &stop_signal;
+	catch_stop_signals(1);
 	rc = prepared_apply(&pp, ac.force, on_progress, &pr, &res, &err);
+	catch_stop_signals(0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == -2 || rc == -3)
 		cli_error("%s", err.s);
@@ -307,6 +407,20 @@ int cmd_apply(int argc, const char **argv)
 			printf("Run %s where step runner '%s' should live.\n",
 			       pp.desired.runners[i].install_commands_out,
 			       pp.desired.runners[i].name);
+	if (stop_signal) {
+		cli_error("apply was stopped by %s: the steps under way "
+			  "finished, the others did not start; apply again to "
+			  "finish", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		goto out;
+	}
+	if (rc && res.key_lost) {
+		cli_error("workspace '%s' exists, but its key is lost (Torq "
+			  "shows it only once): create an API key for the "
+			  "workspace in Torq and put it (mode 0600) in the "
+			  "file named by workspace.credentials; applying "
+			  "again cannot help before that", pp.plan.workspace);
+		goto out;
+	}
 	if (rc) {
 		buf_reset(&out);
 		journal_path(pp.dir, pp.plan.workspace, &out);
@@ -315,7 +429,7 @@ int cmd_apply(int argc, const char **argv)
 		goto out;
 	}
 	check_converged(&po);
-	ret = EXIT_OK;
+	ret = report_problems(&pp.plan);
 out:
 	journal_last_release(&last);
 	apply_result_release(&res);
@@ -324,6 +438,7 @@ out:
 	if (prepared)
 		prepared_release(&pp);
 	cli_vars_release(&ac.v);
+	free(ac.replace.names);
 	buf_release(&err);
 	buf_release(&out);
 	return ret;

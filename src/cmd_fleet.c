@@ -26,7 +26,9 @@ struct fleet_cmd {
 	struct connect_options co;
 	const char *parallel, *api_parallel, *only, *shard, *summary_out;
 	int json, yes, force, prune, rotate, show;
+	struct cli_replace replace;	/* step runners' names */
 };
+
 
 /* Is name in the comma-separated list? */
 static int listed(const char *list, const char *name)
@@ -131,6 +133,8 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.rotate_secrets = fc->rotate;
 	o.force = fc->force;
 	o.parallel = (unsigned)parallel;
+	o.replace_runners = (const char *const *)fc->replace.names;
+	o.replace_runners_nr = fc->replace.nr;
 	fleet_run(&f, which, nr, &o, res);
 
 	for (i = 0; fc->show && i < nr; i++)
@@ -247,6 +251,9 @@ int cmd_fleet(int argc, const char **argv)
 			  "delete what the template does not name"),
 		OPT_FLAG_("rotate-secrets", 0, &fc.rotate,
 			  "set every integration holding a secret again"),
+		CLI_REPLACE_OPTION(&fc.replace, "delete and create again in "
+				   "every client (repeatable; only "
+				   "step_runner:NAME)"),
 		OPT_STRING_("api-parallel", 0, &fc.api_parallel, "N",
 			    "API requests in flight per workspace (default 8)"),
 		CONNECT_OPTIONS_COMMON(&fc.co),
@@ -294,6 +301,7 @@ int cmd_fleet(int argc, const char **argv)
 	ret = run(&fc, !strcmp(argv[1], "apply"), argv[2]);
 out:
 	cli_vars_release(&fc.v);
+	free(fc.replace.names);
 	buf_release(&err);
 	return ret;
 }

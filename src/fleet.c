@@ -316,6 +316,27 @@ static void apply_client(const struct fleet_options *o, struct prepared *pp,
 	buf_release(&err);
 }
 
+/* A --replace name the manifest does not name, refused as apply does. */
+static int unknown_replace(const struct fleet_options *o,
+			   const struct model *d, struct buf *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < o->replace_runners_nr; i++) {
+		for (j = 0; j < d->runners_nr; j++)
+			if (!strcmp(d->runners[j].name, o->replace_runners[i]))
+				break;
+		if (j == d->runners_nr) {
+			buf_reset(err);
+			buf_addf(err, "--replace step_runner:%s: the manifest "
+				 "names no step runner '%s'",
+				 o->replace_runners[i], o->replace_runners[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void run_client(struct pool *p, size_t i)
 {
 	const struct fleet_options *o = p->o;
@@ -357,6 +378,8 @@ static void run_client(struct pool *p, size_t i)
 	po.client_credentials = c->credentials;
 	po.state_dir = dir.s;
 	po.cache = p->cache;
+	po.replace_runners = o->replace_runners;
+	po.replace_runners_nr = o->replace_runners_nr;
 	rc = prepare_plan(&po, &pp, &err);
 	if (pp.plan.workspace || pp.desired.workspace.name)
 		r->workspace = xstrdup(pp.plan.workspace ? pp.plan.workspace :
@@ -374,6 +397,10 @@ static void run_client(struct pool *p, size_t i)
 	r->change = pp.plan.to_change;
 	r->destroy = pp.plan.to_destroy;
 	render_text(&pp.plan, 0, &r->output);
+	if (unknown_replace(o, &pp.desired, &err)) {
+		fail(r, err.s);
+		goto out;
+	}
 	if (plan_empty(&pp.plan)) {
 		r->status = FLEET_OK;
 		/* apply writes what the read learnt (prepare.h) */
@@ -383,6 +410,17 @@ static void run_client(struct pool *p, size_t i)
 		r->status = FLEET_CHANGES;
 	else
 		apply_client(o, &pp, r);
+	/* what no step mends fails an apply, as it does apply's */
+	if (o->apply && pp.plan.problems_nr && r->status != FLEET_FAILED) {
+		buf_reset(&err);
+		buf_addf(&err, "step runner '%s': %s; 'fleet apply --only %s "
+			 "%s' deletes it and makes it again",
+			 pp.plan.problems[0].identity,
+			 pp.plan.problems[0].message, c->name,
+			 pp.plan.problems[0].fix ? pp.plan.problems[0].fix :
+			 "");
+		fail(r, err.s);
+	}
 out:
 	r->seconds = now_s() - t0;
 	prepared_release(&pp);

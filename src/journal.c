@@ -354,6 +354,29 @@ int journal_end(struct journal *j, const char *status, size_t done,
 	return append(j, rec, err);
 }
 
+int journal_runner_intent(struct journal *j, const char *name,
+			  const char *file, struct buf *err)
+{
+	json_t *rec = record(j, "runner_intent");
+
+	put(rec, "name", name);
+	put(rec, "file", file);
+	return append(j, rec, err);
+}
+
+int journal_runner_delivered(struct journal *j, const char *name,
+			     const char *id, const char *file,
+			     const char *digest, struct buf *err)
+{
+	json_t *rec = record(j, "runner_delivered");
+
+	put(rec, "name", name);
+	put(rec, "id", id);
+	put(rec, "file", file);
+	put(rec, "digest", digest);
+	return append(j, rec, err);
+}
+
 /* Reading. */
 
 /*
@@ -478,24 +501,39 @@ static void take(struct journal_last *l, const char *run, const json_t *rec)
 	}
 }
 
+/*
+ * The journal of workspace in dir, as read_tail reads it; its whole lines
+ * are text->s[*start .. *end): a torn last line has no newline yet.
+ */
+static int read_lines(const char *dir, const char *workspace,
+		      struct buf *text, size_t *start, size_t *end,
+		      struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	int ret;
+
+	journal_path(dir, workspace, &path);
+	ret = read_tail(path.s, text, start, err);
+	*end = text->len;
+	while (*end > *start && text->s[*end - 1] != '\n')
+		(*end)--;
+	buf_release(&path);
+	return ret;
+}
+
 int journal_last_run(const char *dir, const char *workspace,
 		     struct journal_last *out, struct buf *err)
 {
-	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 	json_t *rec = NULL, *begin = NULL;
 	size_t start, end, at, bol;
 	const char *s, *eol;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	journal_path(dir, workspace, &path);
-	if (read_tail(path.s, &text, &start, err))
+	if (read_lines(dir, workspace, &text, &start, &end, err))
 		goto out;
 	s = text.s;
-	/* Whole lines only: a torn last line has no newline yet. */
-	end = text.len;
-	while (end > start && s[end - 1] != '\n')
-		end--;
 	/* Back to the last "begin", parsing only the last run's lines. */
 	at = end;
 	while (at > start) {
@@ -531,9 +569,86 @@ int journal_last_run(const char *dir, const char *workspace,
 out:
 	json_decref(rec);
 	json_decref(begin);
-	buf_release(&path);
 	buf_release(&text);
 	return ret;
+}
+
+/* 1 when needle is in the n bytes at s. */
+static int holds(const char *s, size_t n, const char *needle)
+{
+	size_t len = strlen(needle), i;
+
+	for (i = 0; i + len <= n; i++)
+		if (s[i] == needle[0] && !memcmp(s + i, needle, len))
+			return 1;
+	return 0;
+}
+
+static char *dup_of(const json_t *rec, const char *key)
+{
+	const char *s = str_of(rec, key);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+int journal_runners_read(const char *dir, const char *workspace,
+			 struct journal_runners *out, struct buf *err)
+{
+	struct buf text = BUF_INIT;
+	struct journal_runner_event *e;
+	json_t *rec = NULL;
+	const char *s, *eol, *event;
+	size_t start, end, at;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (read_lines(dir, workspace, &text, &start, &end, err))
+		goto out;
+	s = text.s;
+	for (at = start; at < end; at = (size_t)(eol - s) + 1) {
+		eol = memchr(s + at, '\n', end - at);
+		/* most lines are steps: parse only the runners' */
+		if (!holds(s + at, (size_t)(eol - s) - at, "\"runner_"))
+			continue;
+		json_decref(rec);
+		rec = parse_line(s + at, (size_t)(eol - s) - at);
+		event = rec ? str_of(rec, "event") : NULL;
+		if (!event || !str_of(rec, "name") ||
+		    (strcmp(event, "runner_intent") &&
+		     strcmp(event, "runner_delivered")))
+			continue;
+		ALLOC_GROW(out->ev, out->nr + 1, out->alloc);
+		e = &out->ev[out->nr++];
+		memset(e, 0, sizeof(*e));
+		e->delivered = !strcmp(event, "runner_delivered");
+		e->name = dup_of(rec, "name");
+		e->file = dup_of(rec, "file");
+		if (e->delivered) {
+			e->id = dup_of(rec, "id");
+			e->digest = dup_of(rec, "digest");
+		}
+	}
+	ret = 0;
+out:
+	json_decref(rec);
+	buf_release(&text);
+	return ret;
+}
+
+void journal_runners_release(struct journal_runners *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nr; i++) {
+		free(r->ev[i].name);
+		free(r->ev[i].id);
+		free(r->ev[i].file);
+		free(r->ev[i].digest);
+	}
+	free(r->ev);
+	memset(r, 0, sizeof(*r));
 }
 
 void journal_last_release(struct journal_last *l)

@@ -88,6 +88,7 @@ void model_release(struct model *m)
 		free(m->runners[i].name);
 		free(m->runners[i].platform);
 		free(m->runners[i].install_commands_out);
+		free(m->runners[i].undelivered);
 	}
 	free(m->runners);
 	for (i = 0; i < m->workflows_nr; i++)

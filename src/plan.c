@@ -98,6 +98,12 @@ void plan_release(struct plan *p)
 		free(p->unmanaged[i].why);
 	}
 	free(p->unmanaged);
+	for (i = 0; i < p->problems_nr; i++) {
+		free(p->problems[i].identity);
+		free(p->problems[i].message);
+		free(p->problems[i].fix);
+	}
+	free(p->problems);
 	free(p->workspace);
 	memset(p, 0, sizeof(*p));
 }
@@ -213,6 +219,21 @@ static void add_unmanaged(struct ctx *c, enum plan_resource res,
 	u->resource = res;
 	u->identity = xstrdup(identity ? identity : "");
 	u->why = xstrdup_or_null(why);
+}
+
+static void add_problem(struct ctx *c, enum plan_resource res,
+			const char *identity, const char *message,
+			const char *fix)
+{
+	struct plan *p = c->p;
+	struct plan_problem *pr;
+
+	ALLOC_GROW(p->problems, p->problems_nr + 1, p->problems_alloc);
+	pr = &p->problems[p->problems_nr++];
+	pr->resource = res;
+	pr->identity = xstrdup(identity ? identity : "");
+	pr->message = xstrdup(message);
+	pr->fix = xstrdup_or_null(fix);
 }
 
 static void error_at(struct ctx *c, const struct mark *mark,
@@ -743,6 +764,19 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 	buf_release(&path);
 }
 
+/* count(): an object deleted and created again */
+#define REPLACED (PLAN_DELETE + 1)
+
+static int replacing(const struct ctx *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->in->replace_runners_nr; i++)
+		if (!strcmp(c->in->replace_runners[i], name))
+			return 1;
+	return 0;
+}
+
 static void plan_runners(struct ctx *c, long *created, size_t *nr)
 {
 	const struct model *d = c->in->desired, *live = c->live;
@@ -750,8 +784,8 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 	json_t *lmap = name_map(c, live->runners_nr,
 				runner_name, dups);
 	char *seen = xcalloc(live->runners_nr + 1, 1);
-	struct buf path = BUF_INIT;
-	size_t i, s;
+	struct buf path = BUF_INIT, fix = BUF_INIT;
+	size_t i, s, del;
 	long li;
 
 	for (i = 0; i < d->runners_nr; i++) {
@@ -764,6 +798,21 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 				   path.s))
 			continue;
 		li = map_get(lmap, r->name);
+		del = 0;
+		if (li >= 0 && replacing(c, r->name)) {
+			/* delete, then create: a new install command */
+			seen[li] = 1;
+			del = add_step(c, STEP_DELETE_RUNNER, PLAN_DELETE,
+				       RES_RUNNER, r->name,
+				       live->runners[li].id, r->mark);
+			step_at(c, del)->live = li;
+			step_at(c, del)->desired = (long)i;
+			add_change(c, del, "replaced (--replace)", NULL,
+				   "a new runner, with a new install command",
+				   0);
+			li = -1;
+			del++;		/* 0: none */
+		}
 		if (li < 0) {
 			s = add_step(c, STEP_CREATE_RUNNER, PLAN_CREATE,
 				     RES_RUNNER, r->name, NULL, r->mark);
@@ -776,11 +825,19 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 				add_quoted_change(c, s, "install_commands_out",
 						  NULL,
 						  r->install_commands_out);
+			if (del)
+				add_dep(c, s, (long)del - 1);
 			created[(*nr)++] = (long)s;
 			continue;
 		}
 		seen[li] = 1;
 		l = &live->runners[li];
+		if (l->undelivered && r->install_commands_out) {
+			buf_reset(&fix);
+			buf_addf(&fix, "--replace step_runner:%s", r->name);
+			add_problem(c, RES_RUNNER, r->name, l->undelivered,
+				    fix.s);
+		}
 		if ((r->platform && l->platform &&
 		     strcmp(r->platform, l->platform)) ||
 		    (l->platform && !strcmp(l->platform, "kubernetes") &&
@@ -811,6 +868,7 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 	json_decref(lmap);
 	json_decref(dups);
 	buf_release(&path);
+	buf_release(&fix);
 }
 
 /* Workflows. */
@@ -1096,15 +1154,22 @@ static void count(struct ctx *c)
 			PLAN_UPDATE : (long)s->action;
 		v = json_object_get(objs, key.s);
 		old = v ? (long)json_integer_value(v) : -1;
-		/* create and delete win over update */
+		/* create and delete win over update; both: replaced */
 		if (old < 0 || old == PLAN_UPDATE)
 			json_object_set_new(objs, key.s, json_integer(act));
+		else if ((old == PLAN_DELETE && act == PLAN_CREATE) ||
+			 (old == PLAN_CREATE && act == PLAN_DELETE))
+			json_object_set_new(objs, key.s,
+					    json_integer(REPLACED));
 		if (old < 0 && s->desired >= 0)
 			touched_desired++;
 	}
 	json_object_foreach(objs, k, v) {
 		act = (long)json_integer_value(v);
-		if (act == PLAN_CREATE)
+		if (act == REPLACED) {
+			p->to_add++;
+			p->to_destroy++;
+		} else if (act == PLAN_CREATE)
 			p->to_add++;
 		else if (act == PLAN_DELETE)
 			p->to_destroy++;

@@ -448,6 +448,101 @@ static int fill_fingerprints(const struct doc *doc, struct model *d,
  * The live state a plan was made from, as a digest: apply PLAN reads the
  * workspace again and refuses to run when it no longer matches.
  */
+#define INSTALL_FILE_MAX (1u << 20)
+
+/* The SHA-256 of a file's bytes, wiped after: it holds a secret. */
+static int file_digest(const char *path, char out[SHA256_HEX_LEN + 1])
+{
+	struct buf text = BUF_INIT;
+	int ret = -1;
+
+	if (!buf_read_file(&text, path, INSTALL_FILE_MAX)) {
+		sha256_hex(text.s, text.len, out);
+		ret = 0;
+	}
+	if (text.s)
+		secure_zero(text.s, text.len);
+	buf_release(&text);
+	return ret;
+}
+
+/*
+ * Which live runners' install commands reached no file: the journal
+ * holds an intent to create the runner and no delivery for the one that
+ * exists, or its file holds another runner's command (the journal keeps
+ * only digests). Sets undelivered on those live runners.
+ */
+static void fill_deliveries(struct prepared *sd)
+{
+	struct journal_runners log;
+	struct buf err = BUF_INIT, why = BUF_INIT;
+	char fdig[SHA256_HEX_LEN + 1];
+	const struct journal_runner_event *e;
+	const char *other;
+	size_t i, j, k;
+	int intent, mine, have_file;
+
+	if (sd->live_exists <= 0 || !sd->desired.runners_nr)
+		return;
+	if (journal_runners_read(sd->dir, sd->desired.workspace.name ?
+				 sd->desired.workspace.name : "", &log,
+				 &err)) {
+		diag_add(&sd->diags, DIAG_WARNING, NULL, NULL, "cannot tell "
+			 "whether every install command was delivered: %s",
+			 err.s);
+		goto out;
+	}
+	for (i = 0; i < sd->desired.runners_nr; i++) {
+		const struct model_runner *r = &sd->desired.runners[i];
+
+		if (!r->install_commands_out)
+			continue;
+		have_file = !file_digest(r->install_commands_out, fdig);
+		for (j = 0; j < sd->live.runners_nr; j++) {
+			struct model_runner *l = &sd->live.runners[j];
+
+			if (!l->id || !l->name || strcmp(l->name, r->name))
+				continue;
+			intent = mine = 0;
+			other = NULL;
+			for (k = 0; k < log.nr; k++) {
+				e = &log.ev[k];
+				if (strcmp(e->name, r->name))
+					continue;
+				if (!e->delivered)
+					intent = 1;
+				else if (e->id && !strcmp(e->id, l->id))
+					mine = 1;
+				else if (have_file && e->digest &&
+					 !strcmp(e->digest, fdig))
+					other = e->id;
+			}
+			buf_reset(&why);
+			if (!mine && intent) {
+				buf_addstr(&why, "install command never "
+					   "delivered");
+				if (other)
+					buf_addf(&why, " ('%s' holds the "
+						 "command of an earlier runner,"
+						 " id %s)",
+						 r->install_commands_out,
+						 other);
+			} else if (mine && other) {
+				buf_addf(&why, "install command file '%s' "
+					 "holds the command of another runner"
+					 " (id %s)", r->install_commands_out,
+					 other);
+			}
+			free(l->undelivered);
+			l->undelivered = why.len ? xstrdup(why.s) : NULL;
+		}
+	}
+out:
+	journal_runners_release(&log);
+	buf_release(&err);
+	buf_release(&why);
+}
+
 static void live_fingerprint(const struct prepared *sd, char out[65])
 {
 	json_t *j;
@@ -556,6 +651,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 			      err))
 		goto out;
 	live_fingerprint(sd, sd->live_fingerprint);
+	fill_deliveries(sd);
 
 	memset(&in, 0, sizeof(in));
 	in.desired = &sd->desired;
@@ -563,6 +659,8 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	in.source = sd->have_source ? sd->source_view : NULL;
 	in.prune = sd->desired.prune || o->prune;
 	in.rotate_secrets = o->rotate_secrets;
+	in.replace_runners = o->replace_runners;
+	in.replace_runners_nr = o->replace_runners_nr;
 	if (plan_make(&in, &sd->plan, &sd->diags)) {
 		ret = -2;
 		goto out;
@@ -606,6 +704,7 @@ int prepared_apply(struct prepared *pp, int force,
 	env.store = &pp->store;
 	env.journal = &jn;
 	env.force = force;
+	env.stop = pp->stop;
 	env.progress = progress;
 	env.progress_ctx = progress_ctx;
 	rc = apply_run(&env, &pp->plan, res, err);

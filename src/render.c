@@ -207,7 +207,8 @@ static char block_sign(const struct ref *refs, size_t nr)
 	char sign = '~';
 	size_t i;
 
-	for (i = 0; i < nr && sign == '~'; i++) {
+	/* deleted and created again (--replace): it exists at the end */
+	for (i = 0; i < nr && sign != '+'; i++) {
 		const struct plan_step *s = refs[i].step;
 
 		if (!tag_step(s->kind) && s->action != PLAN_UPDATE)
@@ -307,11 +308,50 @@ static void add_unmanaged_text(struct buf *out, const struct plan *p)
 	}
 }
 
+/* "step runner 'acme-k8s': install command never delivered" */
+static void add_problem_line(struct buf *out, const struct plan_problem *pr)
+{
+	add_resource_label(out, pr->resource);
+	buf_addstr(out, " '");
+	utf8_add_clean(out, pr->identity);
+	buf_addstr(out, "': ");
+	utf8_add_clean(out, pr->message);
+}
+
+/* Problems come first: no step of the plan mends them. */
+static void add_problems_text(struct buf *out, const struct style *st,
+			      const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->problems_nr; i++) {
+		const struct plan_problem *pr = &p->problems[i];
+
+		buf_addstr(out, st->color ? "\033[31m! " : "! ");
+		add_problem_line(out, pr);
+		buf_addstr(out, st->color ? RESET "\n" : "\n");
+		if (pr->fix) {
+			buf_addstr(out, "  (apply ");
+			utf8_add_clean(out, pr->fix);
+			buf_addstr(out, " deletes it and makes it again, with "
+				   "a new install command)\n");
+		}
+	}
+	buf_addch(out, '\n');
+}
+
 void render_text(const struct plan *p, int color, struct buf *out)
 {
 	struct style st = { color, 0 };
 
-	if (plan_empty(p)) {
+	if (p->problems_nr)
+		add_problems_text(out, &st, p);
+	if (plan_empty(p) && p->problems_nr) {
+		buf_addf(out, "No changes, but workspace '");
+		utf8_add_clean(out, workspace_name(p));
+		buf_addf(out, "' has %zu problem%s (above).\n",
+			 p->problems_nr, p->problems_nr == 1 ? "" : "s");
+	} else if (plan_empty(p)) {
 		buf_addstr(out, "No changes. Workspace '");
 		utf8_add_clean(out, workspace_name(p));
 		buf_addstr(out, "' matches the manifest.\n");
@@ -399,7 +439,26 @@ void render_markdown(const struct plan *p, struct buf *out)
 	buf_addstr(out, "### torq-apply plan for workspace '");
 	add_md_text(out, workspace_name(p));
 	buf_addstr(out, "'\n\n");
-	if (plan_empty(p)) {
+	for (i = 0; i < p->problems_nr; i++) {
+		buf_addstr(out, "**! ");
+		add_resource_label(out, p->problems[i].resource);
+		buf_addstr(out, "** ");
+		add_md_code(out, p->problems[i].identity);
+		buf_addstr(out, ": ");
+		add_md_text(out, p->problems[i].message);
+		if (p->problems[i].fix) {
+			buf_addstr(out, " (");
+			add_md_code(out, p->problems[i].fix);
+			buf_addstr(out, " deletes it and makes it again)");
+		}
+		buf_addstr(out, "\n\n");
+	}
+	if (plan_empty(p) && p->problems_nr) {
+		buf_addf(out, "**No changes,** but workspace '");
+		add_md_text(out, workspace_name(p));
+		buf_addf(out, "' has %zu problem%s (above).", p->problems_nr,
+			 p->problems_nr == 1 ? "" : "s");
+	} else if (plan_empty(p)) {
 		buf_addstr(out, "**No changes.** Workspace '");
 		add_md_text(out, workspace_name(p));
 		buf_addstr(out, "' matches the manifest.");
@@ -523,5 +582,23 @@ json_t *render_json(const struct plan *p)
 		json_array_append_new(unmanaged, u);
 	}
 	json_object_set_new(j, "unmanaged", unmanaged);
+	unmanaged = json_array();
+	for (i = 0; i < p->problems_nr; i++) {
+		u = json_object();
+		json_object_set_new(u, "resource", json_string(
+				plan_resource_name(p->problems[i].resource)));
+		json_object_set_new(u, "identity",
+				    utf8_json_string(p->problems[i].identity));
+		json_object_set_new(u, "problem",
+				    utf8_json_string(p->problems[i].message));
+		json_object_set_new(u, "fix",
+				    utf8_json_string(p->problems[i].fix));
+		json_array_append_new(unmanaged, u);
+	}
+	/* only when there are some: older readers see the same JSON */
+	if (p->problems_nr)
+		json_object_set_new(j, "problems", unmanaged);
+	else
+		json_decref(unmanaged);
 	return j;
 }

@@ -1,6 +1,7 @@
 #ifndef TORQ_APPLY_H
 #define TORQ_APPLY_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "torq/client.h"
@@ -34,6 +35,8 @@ struct apply_event {
 	enum apply_status status;
 	const char *message;		/* why it failed or was skipped, a note, or NULL */
 	double seconds;			/* from start to end */
+	/* in requests; the rest of seconds waited (slots, limiter, backoff) */
+	double request_seconds;
 };
 
 struct apply_env {
@@ -46,6 +49,11 @@ struct apply_env {
 	struct fingerprint_store *store;	/* records parameter fingerprints */
 	struct journal *journal;	/* or NULL */
 	int force;			/* replace an existing credentials_out */
+	/*
+	 * Set (by a signal handler) to start no more steps: those running
+	 * finish, the others end skipped. NULL: never.
+	 */
+	const volatile sig_atomic_t *stop;
 	void (*progress)(void *ctx, const struct apply_event *ev);
 	void *progress_ctx;
 };
@@ -55,6 +63,7 @@ struct apply_result {
 	char **files;			/* written: the key file, install commands */
 	size_t files_nr, files_alloc;
 	struct session *created;	/* the new workspace's session, or NULL */
+	int key_lost;			/* the workspace was created, its key lost */
 };
 
 /*

@@ -48,6 +48,23 @@ struct cli_vars {
 
 void cli_vars_init(struct cli_vars *v);
 void cli_vars_release(struct cli_vars *v);
+/*
+ * --replace KIND:NAME (apply, fleet apply), repeatable: only
+ * step_runner:NAME. The option's target is a struct cli_replace, whose
+ * names point into argv; free(names) when done.
+ */
+struct cli_replace {
+	const char **names;
+	size_t nr, alloc;
+};
+
+int cli_opt_replace(const struct option *o, const char *arg, void *ctx,
+		    struct buf *err);
+
+#define CLI_REPLACE_OPTION(list, help) \
+	{ "replace", 0, OPT_CALLBACK, list, cli_opt_replace, "KIND:NAME", \
+	  help }
+
 int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 		struct buf *err);
 int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,

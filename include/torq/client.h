@@ -91,6 +91,8 @@ struct client_response {
 	const char *error;		/* "" when code is CLIENT_OK */
 	const char *request_id;		/* X-Request-Id, or "" */
 	unsigned attempts;
+	/* Spent in attempts: not in the queue, the limiter or backoff. */
+	double seconds;
 };
 
 typedef void client_done_fn(void *ctx, const struct client_response *res);

@@ -74,6 +74,9 @@ struct fleet_options {
 	const struct varset *vars;		/* --var: under each client's */
 	int prune, rotate_secrets, force;
 	unsigned parallel;			/* clients at once */
+	/* step runners to delete and create again in every client (plan.h) */
+	const char *const *replace_runners;
+	size_t replace_runners_nr;
 };
 
 /*

@@ -23,6 +23,12 @@
  *    "status": "done"|"failed"|"skipped"|"unknown", "id", "message"}
  *   {"t", "event": "end", "run", "status": "ok"|"failed",
  *    "done", "failed", "skipped"}
+ *   {"t", "event": "runner_intent", "run", "name", "file"}
+ *   {"t", "event": "runner_delivered", "run", "name", "id", "file",
+ *    "digest": SHA-256 of the install command file, 64 hex digits}
+ * A runner's intent is written before the request that creates it, its
+ * delivery once its install command file is written: an intent with no
+ * delivery for the runner that exists is an install command lost.
  * A field whose string is NULL ("id", "message", "credentials") is left
  * out. struct journal does not change after journal_open.
  * The journal holds no secret: callers pass kinds, identities, ids,
@@ -76,6 +82,12 @@ int journal_workspace_created(struct journal *j, const char *workspace,
 			      struct buf *err);
 int journal_end(struct journal *j, const char *status, size_t done,
 		size_t failed, size_t skipped, struct buf *err);
+/* Step runners, whose install command Torq shows only once. */
+int journal_runner_intent(struct journal *j, const char *name,
+			  const char *file, struct buf *err);
+int journal_runner_delivered(struct journal *j, const char *name,
+			     const char *id, const char *file,
+			     const char *digest, struct buf *err);
 
 /*
  * Close the file and free the path. Accepts NULL, or a journal that
@@ -109,6 +121,31 @@ int journal_last_run(const char *dir, const char *workspace,
 		     struct journal_last *out, struct buf *err);
 /* Free what l owns. Accepts NULL. */
 void journal_last_release(struct journal_last *l);
+
+/* The runner records of every run in a journal, in the file's order. */
+struct journal_runner_event {
+	int delivered;			/* 0: an intent */
+	char *name;			/* owned */
+	char *id;			/* owned; NULL for an intent */
+	char *file;			/* owned, or NULL */
+	char *digest;			/* owned; NULL for an intent */
+};
+
+struct journal_runners {
+	struct journal_runner_event *ev;
+	size_t nr, alloc;
+};
+
+/*
+ * Read every runner_intent and runner_delivered record of the journal of
+ * workspace in dir (none when there is no journal), within the last
+ * JOURNAL_MAX_READ bytes. Returns 0, or -1 with a message in err; either
+ * way out is to be given to journal_runners_release.
+ */
+int journal_runners_read(const char *dir, const char *workspace,
+			 struct journal_runners *out, struct buf *err);
+/* Free what r owns. Accepts NULL. */
+void journal_runners_release(struct journal_runners *r);
 
 /*
  * Append to out one line (no newline) about the last run when there is

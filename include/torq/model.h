@@ -76,6 +76,11 @@ struct model_runner {
 	int allow_cluster_management;
 	/* desired: a path usable from the current directory */
 	char *install_commands_out;
+	/*
+	 * live: why its install command reached no file (the journal holds
+	 * a creation whose file was never written), or NULL
+	 */
+	char *undelivered;
 	const struct mark *mark;
 };
 

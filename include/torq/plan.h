@@ -88,6 +88,17 @@ struct plan_unmanaged {
 	char *why;		/* why it is kept even under prune, or NULL */
 };
 
+/*
+ * Something wrong in the workspace that no step of this plan mends, with
+ * the option that does: a step runner whose install command was lost.
+ */
+struct plan_problem {
+	enum plan_resource resource;
+	char *identity;
+	char *message;		/* "install command never delivered" */
+	char *fix;		/* "--replace step_runner:acme-k8s", or NULL */
+};
+
 struct plan {
 	char *workspace;		/* the workspace's name */
 	int workspace_exists;
@@ -96,6 +107,8 @@ struct plan {
 	size_t steps_nr, steps_alloc;
 	struct plan_unmanaged *unmanaged;
 	size_t unmanaged_nr, unmanaged_alloc;
+	struct plan_problem *problems;
+	size_t problems_nr, problems_alloc;
 	/* per object, Terraform-style: created / changed / deleted / same */
 	size_t to_add, to_change, to_destroy, unchanged;
 };
@@ -107,13 +120,21 @@ struct plan_input {
 	int prune;			/* policy.prune or --prune */
 	int rotate_secrets;		/* update every integration holding a secret */
 	/*
+	 * Step runners to delete and create again (apply --replace), by
+	 * name: the way to a new install command. A name the manifest or
+	 * the workspace lacks is ignored here (the command checks it).
+	 */
+	const char *const *replace_runners;
+	size_t replace_runners_nr;
+	/*
 	 * Filled by the caller before planning, as the planner does no I/O:
 	 * - desired integrations' fingerprint: a salted hash of their
 	 *   parameters (secrets resolved); live integrations' fingerprint: the
 	 *   one recorded when torq-apply last set them (NULL: unknown);
 	 * - has_secret on desired integrations;
 	 * - desired workflows' content_digest (of the file, or of the source
-	 *   workflow) and nested; live workflows' content_digest when read.
+	 *   workflow) and nested; live workflows' content_digest when read;
+	 * - live runners' undelivered (from the journal).
 	 */
 };
 

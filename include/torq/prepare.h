@@ -1,6 +1,8 @@
 #ifndef TORQ_PREPARE_H
 #define TORQ_PREPARE_H
 
+#include <signal.h>
+
 #include "torq/connect.h"
 #include "torq/credentials.h"
 #include "torq/diag.h"
@@ -50,6 +52,9 @@ struct prepare_options {
 	 * does, and records what it read). 0: read only new revisions.
 	 */
 	int fresh_contents;
+	/* Step runners to delete and create again (plan.h), by name. */
+	const char *const *replace_runners;
+	size_t replace_runners_nr;
 };
 
 struct prepared {
@@ -69,6 +74,8 @@ struct prepared {
 	char dir[4096];			/* the manifest's directory */
 	struct plan plan;
 	char live_fingerprint[65];	/* of the live state read */
+	/* Set by a signal handler: start no more steps (apply.h). */
+	const volatile sig_atomic_t *stop;
 };
 
 /*

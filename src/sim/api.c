@@ -778,6 +778,9 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req,
 count:
 	if (locked)
 		sim_state_unlock(api->state);
+	/* the work is done: a kill now falls between it and its answer */
+	if (act.latency_after_ms)
+		sim_sleep_ms(act.latency_after_ms);
 	request_id(api, res);
 	sim_faults_count(api->faults, route.s, res->drop ? 0 : res->status,
 			 ws_name, mutation);

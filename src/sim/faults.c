@@ -100,6 +100,7 @@ static const char *const kind_names[] = {
 	[SIM_FAULT_EXPIRE_TOKEN] = "expire_token",
 	[SIM_FAULT_CHAOS] = "chaos",
 	[SIM_FAULT_DROP_AFTER] = "drop_after",
+	[SIM_FAULT_LATENCY_AFTER] = "latency_after",
 };
 
 static int get_long(const json_t *rule, const char *key, long min, long max,
@@ -157,7 +158,8 @@ static int parse_rule(const json_t *spec, size_t i, struct sim_fault_rule *r,
 			break;
 	if (!kind || k == ARRAY_SIZE(kind_names)) {
 		buf_addf(err, "rules[%zu].kind must be one of status, drop, "
-			 "drop_after, latency, expire_token, chaos", i);
+			 "drop_after, latency, latency_after, expire_token, "
+			 "chaos", i);
 		return -1;
 	}
 	r->kind = (enum sim_fault_kind)k;
@@ -308,6 +310,9 @@ void sim_faults_check(struct sim_faults *f, const char *route,
 			break;
 		case SIM_FAULT_LATENCY:
 			act->latency_ms += r->latency_ms;
+			break;
+		case SIM_FAULT_LATENCY_AFTER:
+			act->latency_after_ms += r->latency_ms;
 			break;
 		case SIM_FAULT_EXPIRE_TOKEN:
 			act->expire_token = 1;

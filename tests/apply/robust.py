@@ -13,6 +13,13 @@ For each seed:
   again without faults (at most 3 times: a
   request in flight at the crash may land after the next run has read
   the workspace, and that run then reports the conflict).
+- kills between a runner's creation and its file (torq-sim holds the
+  answer back, latency_after): SIGKILL and two SIGTERMs leave a runner
+  the next plan shows as "install command never delivered", apply fails
+  naming it, `apply --replace step_runner:NAME` mends it; one SIGTERM
+  lets the step finish and write the file (apply exits 1, stopped);
+- step times: one slow request with --parallel 1, and only its step
+  shows the time, the others show their wait apart.
 After each, a plan must show no changes and torq-sim's state must hold no
 duplicate user, invitation, claim mapping, integration, step runner or
 workflow. Prints one line per run; exits 1 on the first failure.
@@ -128,10 +135,16 @@ def faults(run, seed):
         {"route": "*", "kind": "chaos", "rate": 0.2},
         {"route": "*", "kind": "expire_token", "rate": 0.2},
         {"route": "*", "kind": "drop_after", "rate": 0.05}]})
+    replace = []
     for attempt in range(1, 11):
-        rc, out, err = run.torq("apply", MANIFEST, "--yes")
+        rc, out, err = run.torq("apply", MANIFEST, "--yes", *replace)
         if rc == 0:
             break
+        # an answer with an install command lost (drop_after) is reported;
+        # --replace (under the same faults) makes a new one
+        replace = []
+        for name in sorted(set(LOST.findall(out + err))):
+            replace += ["--replace", "step_runner:" + name]
         for line in out.splitlines() + err.splitlines():
             if ": failed: " in line or line.startswith("torq-apply: ") \
                and "journal" not in line and "note:" not in line:
@@ -166,17 +179,185 @@ def crash(run, seed):
     # what was in flight when it died lands now, as it would in Torq
     time.sleep(0.3)
     http(run.base, "DELETE", "/_sim/faults")
-    for attempt in range(1, 4):
-        rc, out, err = run.torq("apply", MANIFEST, "--yes")
-        if rc == 0:
-            break
-    else:
-        return "crash seed %d: apply after the crash failed:\n%s%s" % (
-            seed, out, err)
+    # a kill between a runner's creation and its file is reported, and
+    # --replace mends it (recover)
+    problem = recover(run, "crash seed %d" % seed)
+    if problem:
+        return problem
     problem = run.check("crash seed %d" % seed)
     if not problem:
         print("PASS apply after SIGKILL, seed %d" % seed)
     return problem
+
+
+RUNNER_ROUTE = "POST /v1alpha/step_runners"
+# a runner whose install command reached no file: reported by the plan,
+# or by the step that finds the runner made but its answer lost
+LOST = re.compile(r"step runner '([^']+)'(?:: install command never "
+                  r"delivered| exists, but its install command never "
+                  r"arrived)")
+
+
+def runners(run):
+    """The step runners of workspace 'acme SOC': name -> id."""
+    for ws in http(run.base, "GET", "/_sim/state")["workspaces"]:
+        if ws["name"] == "acme SOC":
+            return {r["display_name"]: r["id"]
+                    for r in ws.get("step_runners", [])}
+    return {}
+
+
+def recover(run, label):
+    """apply until it converges, replacing runners it reports lost."""
+    replace = []
+    for attempt in range(1, 7):
+        rc, out, err = run.torq("apply", MANIFEST, "--yes", *replace)
+        if rc == 0:
+            return None
+        replace = []
+        for name in sorted(set(LOST.findall(out + err))):
+            replace += ["--replace", "step_runner:" + name]
+    return "%s: apply never converged:\n%s%s" % (label, out, err)
+
+
+def kill_in_runner_window(run, signals):
+    """Start apply, and send signals once the first runner exists in
+    torq-sim but its answer (with the install command) is held back."""
+    http(run.base, "POST", "/_sim/faults", {"rules": [
+        {"route": RUNNER_ROUTE, "kind": "latency_after",
+         "latency_ms": 3000, "count": 1}]})
+    p = run.torq("apply", MANIFEST, "--yes", "--parallel", "1", wait=False)
+    made = {}
+    for _ in range(3000):
+        made = runners(run)
+        if made or p.poll() is not None:
+            break
+        time.sleep(0.01)
+    if not made:
+        p.kill()
+        p.communicate()
+        return None, None, "no runner was created"
+    for sig in signals:
+        p.send_signal(sig)
+        time.sleep(0.05)
+    out, err = p.communicate(timeout=120)
+    time.sleep(0.3)
+    http(run.base, "DELETE", "/_sim/faults")
+    name = list(made)[0]
+    return name, (p.returncode, out.decode(), err.decode()), None
+
+
+def mode_of(run, name):
+    path = os.path.join(run.work, "runners", name + ".sh")
+    return os.stat(path).st_mode & 0o777 if os.path.exists(path) else None
+
+
+def runner_lost(run, signals, label):
+    """A kill between a runner's creation and its file: the next plan
+    shows the loss, apply fails naming it, --replace mends it."""
+    name, _, why = kill_in_runner_window(run, signals)
+    if why:
+        return "%s: %s" % (label, why)
+    old_id = runners(run)[name]
+    rc, out, err = run.torq("plan", MANIFEST)
+    want = "! step runner '%s': install command never delivered" % name
+    if want not in out:
+        return "%s: the plan does not show %r:\n%s%s" % (label, want,
+                                                          out, err)
+    rc, out, err = run.torq("apply", MANIFEST, "--yes")
+    if rc == 0 or ("step runner '%s'" % name) not in err:
+        return "%s: apply exits %d and does not name runner %s:\n%s" % (
+            label, rc, name, err)
+    replace = []
+    for lost in sorted(set(LOST.findall(out + err))):
+        replace += ["--replace", "step_runner:" + lost]
+    rc, out, err = run.torq("apply", MANIFEST, "--yes", *replace)
+    if rc != 0:
+        return "%s: apply --replace failed:\n%s%s" % (label, out, err)
+    if mode_of(run, name) != 0o600 or runners(run).get(name) in (None,
+                                                                 old_id):
+        return "%s: no new runner with a 0600 install command file" % label
+    rc, out, err = run.torq("plan", MANIFEST, "--detailed-exitcode")
+    if rc != 0 or "!" in out.split("\n")[0]:
+        return "%s: not converged after --replace:\n%s%s" % (label, out,
+                                                               err)
+    return run.check(label)
+
+
+def runner_sigkill(run, seed):
+    label = "SIGKILL between a runner's creation and its file"
+    problem = runner_lost(run, [signal.SIGKILL], label)
+    if not problem:
+        print("PASS " + label)
+    return problem
+
+
+def runner_sigterm_twice(run, seed):
+    label = "two SIGTERMs between a runner's creation and its file"
+    problem = runner_lost(run, [signal.SIGTERM, signal.SIGTERM], label)
+    if not problem:
+        print("PASS " + label)
+    return problem
+
+
+def runner_sigterm(run, seed):
+    """One SIGTERM: the runner's step finishes (its file is written),
+    no other step starts, apply exits 1 saying so; then it converges."""
+    label = "SIGTERM between a runner's creation and its file"
+    name, res, why = kill_in_runner_window(run, [signal.SIGTERM])
+    if why:
+        return "%s: %s" % (label, why)
+    rc, out, err = res
+    if rc != 1 or "stopped by SIGTERM" not in err:
+        return "%s: apply exits %d:\n%s%s" % (label, rc, out, err)
+    if mode_of(run, name) != 0o600:
+        return "%s: no install command file (mode 0600) for %s:\n%s%s" % (
+            label, name, out, err)
+    rc, out, err = run.torq("plan", MANIFEST)
+    if "install command never delivered" in out:
+        return "%s: the plan reports a loss:\n%s" % (label, out)
+    rc, out, err = run.torq("apply", MANIFEST, "--yes")
+    if rc != 0:
+        return "%s: apply after it failed:\n%s%s" % (label, out, err)
+    problem = run.check(label)
+    if not problem:
+        print("PASS " + label)
+    return problem
+
+
+STEP_LINE = re.compile(r"^\[\d+/\d+\] \S (\S+) (.*): done "
+                       r"\(([0-9.]+) s(?:, ([0-9.]+) s waiting)?\)$")
+
+
+def step_times(run, seed):
+    """A step's time is its requests' time: one slow invitation with one
+    request in flight makes the others wait, and they say so apart."""
+    label = "step times without the queue wait"
+    http(run.base, "POST", "/_sim/faults", {"rules": [
+        {"route": "POST /v1alpha/users/invite", "kind": "latency",
+         "latency_ms": 1500, "count": 1}]})
+    rc, out, err = run.torq("apply", MANIFEST, "--yes", "--parallel", "1")
+    http(run.base, "DELETE", "/_sim/faults")
+    if rc != 0:
+        return "%s: apply failed:\n%s%s" % (label, out, err)
+    slow = waited = 0
+    for line in out.splitlines():
+        m = STEP_LINE.match(line)
+        if not m:
+            continue
+        kind, request = m.group(1), float(m.group(3))
+        if request >= 1.5:
+            slow += 1
+            if kind != "invite_user":
+                return "%s: %r counts time it did not spend in " \
+                    "requests" % (label, line)
+        if m.group(4) and float(m.group(4)) >= 1.0:
+            waited += 1
+    if slow != 1 or not waited:
+        return "%s: %d slow steps, %d that waited:\n%s" % (label, slow,
+                                                           waited, out)
+    print("PASS " + label)
+    return None
 
 
 def main():
@@ -195,6 +376,16 @@ def main():
             if problem:
                 print("FAIL " + problem)
                 return 1
+    for test in (runner_sigkill, runner_sigterm_twice, runner_sigterm,
+                 step_times):
+        run = Run(tool, sim, root)
+        try:
+            problem = test(run, 0)
+        finally:
+            run.close()
+        if problem:
+            print("FAIL " + problem)
+            return 1
     print("robust: %d fault runs and %d crash runs converged" %
           (len(seeds), len(seeds)))
     return 0

@@ -68,6 +68,8 @@ def normalize(text, base, work):
     text = text.replace(base, "$SIM").replace(work, "$T")
     text = UUID.sub("<uuid>", text)
     text = re.sub(r"\b[0-9]+\.[0-9]+ s\b", "N s", text)
+    # how long a step waited for a slot varies from run to run
+    text = text.replace(", N s waiting)", ")")
     text = re.sub(r'"seconds": [0-9.e-]+', '"seconds": N', text)
     return re.sub(r"sim-[0-9]+\b", "sim-N", text)
 

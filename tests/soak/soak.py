@@ -55,6 +55,18 @@ secret value ever used, and key, state and install-command files must be
 0600. A client that exits by a signal, with an unexpected exit code, with
 a sanitizer report, or that hangs (a subprocess timeout) fails the soak.
 
+Install commands (Torq shows a runner's once): an apply that reports a
+runner whose install command never reached its file (`! step runner ...:
+install command never delivered`) is followed by `apply --replace
+step_runner:NAME`, which must succeed; after every converged check each
+runner of the manifest with install_commands_out has its file, naming that
+runner. At the end, the field case "kills between a runner's creation and
+its file": torq-sim holds back the answer of a runner's creation
+(latency_after) while apply gets SIGKILL, two SIGTERMs, or one SIGTERM;
+verdict "no install command lost silently": the plan shows the loss, apply
+exits 1 naming the runner, --replace mends it; after one SIGTERM the step
+finishes and its file is written.
+
 The same --seed gives the same sequence of edits, secrets and fault rules
 (what the faults hit depends on timing). The first violation prints the
 seed, the run, the manifest and the output, keeps the work directory and
@@ -99,6 +111,11 @@ RUNNER_POOL = [("runner-1", "kubernetes", False, True),
                ("runner-5", "kubernetes", None, True),
                ("runner-6", "docker", None, False),
                ("r7", "kubernetes", False, True)]
+# The field case's runners (field_runner_kills), added when the edits
+# are over: Kubernetes, so that the install command names the runner.
+FIELD_RUNNERS = [("field-kill", "kubernetes", None, True),
+                 ("field-term-twice", "kubernetes", None, True),
+                 ("field-term", "kubernetes", None, True)]
 FILE_WF_POOL = ["wf-alpha", "Wf Beta", "wf-gamma", "wf delta", "wf-epsilon",
                 "wf-zeta", "wf-eta"]
 SOURCE_WF_POOL = ["Enrich IOC", "Phishing triage", "Case escalation",
@@ -149,7 +166,13 @@ EXPLAINED = re.compile(
     r"HTTP (429|500|502|503|504|302|401)\b|may or may not|outcome unknown|"
     r"Empty reply|Server returned nothing|Recv failure|Connection reset|"
     r"Failure when receiving|timed out|Timeout was reached|"
-    r"install command never arrived|could not be made")
+    r"install command never arrived|could not be made|"
+    r"install command never delivered")
+# A runner whose install command reached no file, as apply reports it
+# (then `apply --replace step_runner:NAME` mends it: mend_lost).
+LOST = re.compile(r"step runner '([^']+)'(?:: install command never "
+                  r"delivered| exists, but its install command never "
+                  r"arrived)")
 BENIGN = re.compile(r"^some steps did not run; the journal is ")
 
 MAX_FAILS = 6           # consecutive failed runs before a fault-free one
@@ -859,7 +882,9 @@ class Soak:
                        "failed": 0, "forced": 0, "recovery": 0,
                        "recovery_retries": 0, "checked": 0,
                        "dup_checks": 0, "storm": 0, "verbose_runs": 0,
-                       "lost": 0, "duplicated": 0, "deadline_kills": 0}
+                       "lost": 0, "duplicated": 0, "deadline_kills": 0,
+                       "lost_reported": 0, "lost_replaced": 0,
+                       "field_runner_kills": 0}
         self.fired = {}
         self.spent = {}
         self.history = []
@@ -1070,6 +1095,7 @@ class Soak:
         if problems:
             self.fail("%s: torq-sim's state differs from the manifest:\n  %s"
                       % (label, "\n  ".join(problems)))
+        self.check_install_files(label, state)
 
     def compare(self, state):
         m = self.model
@@ -1210,7 +1236,7 @@ class Soak:
 
     # one apply
     def apply(self, label, rules, fseed, kill_at=None, verbose=False,
-              parallel=None, tolerate=False):
+              parallel=None, tolerate=False, extra=()):
         self.sim_alive()
         self.counts["runs"] += 1
         self.set_faults(rules, fseed)
@@ -1222,6 +1248,7 @@ class Soak:
             self.counts["verbose_runs"] += 1
         if parallel:
             args += ["--parallel", str(parallel)]
+        args += list(extra)
         remaining = self.deadline - time.monotonic()
         timeout = min(HANG_S, max(15, remaining + DEADLINE_GRACE_S))
         rc, out, err, killed, timed_out = self.torq(args, timeout,
@@ -1311,9 +1338,162 @@ class Soak:
                 self.counts["recovery_retries"] += attempt - 1
                 self.check_converged("%s, after %s" % (label, why))
                 return
+            if self.mend_lost("%s recovery %d" % (label, attempt)):
+                return
         self.fail("%s: apply after %s failed %d times without faults:\n%s%s"
                   % (label, why, RECOVERY_ATTEMPTS, self.last["out"][-3000:],
                      self.last["err"][-3000:]))
+
+    # install commands: shown once, never lost silently
+    def mend_lost(self, label):
+        """The last apply reported runners whose install command reached
+        no file: `apply --replace` must mend them, fault-free. Returns
+        whether there were any."""
+        names = self.lost_names()
+        if not names:
+            return False
+        # a runner created by a request that landed after the kill shows
+        # up one run later: replace until none is reported
+        for _ in range(3):
+            self.counts["lost_reported"] += len(names)
+            extra = []
+            for n in names:
+                extra += ["--replace", "step_runner:" + n]
+            res = self.apply("%s (--replace %s)" % (label, ", ".join(names)),
+                             [], 0, tolerate=True, extra=extra)
+            if res == "ok":
+                self.counts["lost_replaced"] += len(names)
+                self.check_converged(label + " (after --replace)")
+                return True
+            names = self.lost_names()
+            if not names:
+                break
+        self.fail("%s: apply --replace failed:\n%s%s" % (
+            label, self.last["out"][-3000:], self.last["err"][-3000:]))
+
+    def lost_names(self):
+        return sorted(set(LOST.findall(self.last.get("out", "") +
+                                       self.last.get("err", ""))))
+
+    def check_install_files(self, label, state):
+        """Verdict "no install command lost silently": once a plan says
+        the workspace matches, every runner of the manifest that has an
+        install_commands_out has its file (0600), and a Kubernetes
+        runner's file names that very runner (its id is in the command)."""
+        ws = self.find_ws(state, self.model.ws_name) or {}
+        live = {r["display_name"]: r for r in ws.get("step_runners", [])}
+        for name in self.model.runners:
+            _, platform, _, outfile = [r for r in RUNNER_POOL
+                                       if r[0] == name][0]
+            if not outfile or name not in live:
+                continue
+            path = os.path.join(self.work, "runners", slug(name) + ".sh")
+            if not os.path.exists(path):
+                self.fail("%s: step runner '%s' exists, the plan is empty,"
+                          " and runners/%s.sh does not exist: an install "
+                          "command lost silently" % (label, name,
+                                                     slug(name)))
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+            if platform == "kubernetes" and live[name]["id"] not in text:
+                self.fail("%s: runners/%s.sh holds another runner's "
+                          "install command, not that of '%s' (%s), and the"
+                          " plan is empty: an install command lost "
+                          "silently" % (label, slug(name), name,
+                                        live[name]["id"]))
+
+    def field_runner_kills(self):
+        """Field case: apply killed between a runner's creation and its
+        file (torq-sim holds the answer back: latency_after), by SIGKILL,
+        by two SIGTERMs and by one. Verdict: no install command lost
+        silently -- the kill that leaves no file is reported by plan and
+        apply (exit 1, naming the runner) and mended by --replace; one
+        SIGTERM lets the step finish and write the file."""
+        RUNNER_POOL.extend(FIELD_RUNNERS)   # the edits are over
+        key_exists = os.path.exists(self.ws_key)
+        if not key_exists:
+            return
+        rnd = random.Random("%d:field-runners" % self.seed)
+        cases = [("SIGKILL", [signal.SIGKILL]),
+                 ("two SIGTERMs", [signal.SIGTERM, signal.SIGTERM]),
+                 ("SIGTERM", [signal.SIGTERM])]
+        for (how, sigs), spec in zip(cases, FIELD_RUNNERS):
+            name = spec[0]
+            label = "field case: %s between runner '%s''s creation and " \
+                "its file" % (how, name)
+            self.model.runners.append(name)
+            self.write_files(self.model, rnd, key_exists)
+            rc, out, err = self.kill_in_runner_window(label, name, sigs)
+            self.counts["field_runner_kills"] += 1
+            self.last.update(label=label, rules=[], rc=rc, out=out,
+                             err=err, args=["apply"], time=0)
+            self.scan_secrets(label, [("stdout", out), ("stderr", err)])
+            self.check_modes(label)
+            self.check_duplicates(label)
+            if how == "SIGTERM":
+                if rc != 1 or "stopped by SIGTERM" not in err:
+                    self.fail("%s: apply exited %s:\n%s%s" % (
+                        label, rc, out[-3000:], err[-3000:]))
+                res = self.apply(label + ", apply again", [], 0,
+                                 tolerate=True)
+                if res != "ok":
+                    self.fail("%s: apply after it failed:\n%s%s" % (
+                        label, self.last["out"][-3000:],
+                        self.last["err"][-3000:]))
+                self.check_converged(label)
+                continue
+            prc, pout, perr, _, _ = self.torq(["plan", "soak.yaml"],
+                                              CHECK_TIMEOUT_S)
+            want = "! step runner '%s': install command never " \
+                "delivered" % name
+            if want not in pout:
+                self.fail("%s: the plan does not show %r:\n%s%s" % (
+                    label, want, pout[-3000:], perr[-3000:]))
+            res = self.apply(label + ", apply", [], 0, tolerate=True)
+            if res == "ok" or name not in self.lost_names():
+                self.fail("%s: apply does not fail naming runner '%s':"
+                          "\n%s" % (label, name, self.last["err"][-3000:]))
+            if not self.mend_lost(label):
+                self.fail("%s: nothing to mend" % label)
+
+    def kill_in_runner_window(self, label, name, sigs):
+        """apply, with torq-sim holding back the answer of the first
+        runner creation; sigs are sent once runner name exists."""
+        http(self.base, "POST", "/_sim/faults", {"rules": [
+            {"route": "POST /v1alpha/step_runners", "kind": "latency_after",
+             "latency_ms": 3000, "count": 1}]})
+        args = ["apply", "soak.yaml", "--yes", "--parallel", "1"]
+        if self.model.prune_via.startswith("flag"):
+            args.append("--prune")
+        cmd = [self.tool] + args + ["--credentials", "secrets/org.json"]
+        p = subprocess.Popen(cmd, cwd=self.work, env=self.run_env(),
+                             stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        t0 = time.monotonic()
+        while p.poll() is None and time.monotonic() - t0 < HANG_S:
+            ws = self.find_ws(http(self.base, "GET", "/_sim/state"),
+                              self.model.ws_name) or {}
+            if any(r["display_name"] == name
+                   for r in ws.get("step_runners", [])):
+                break
+            time.sleep(0.01)
+        else:
+            p.kill()
+            p.communicate()
+            self.fail("%s: runner '%s' was never created" % (label, name))
+        for sig in sigs:
+            p.send_signal(sig)
+            time.sleep(0.05)
+        try:
+            out, err = p.communicate(timeout=HANG_S)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            self.fail("%s: apply hung after %s" % (label, sigs))
+        time.sleep(0.3)     # what was in flight lands
+        self.clear_faults()
+        return (p.returncode, out.decode("utf-8", "replace"),
+                err.decode("utf-8", "replace"))
 
     def progress(self, step):
         c = self.counts
@@ -1361,7 +1541,7 @@ class Soak:
                           "row" % (label, edits or "none", fails), flush=True)
                 res = self.apply(label + " (no faults after %d failures)" %
                                  fails, [], 0)
-                if res != "ok":
+                if res != "ok" and not self.mend_lost(label):
                     self.fail("%s: apply failed without faults after %d "
                               "failed runs:\n%s%s" % (
                                   label, fails, self.last["out"][-3000:],
@@ -1403,6 +1583,9 @@ class Soak:
                     fails = 0
                     self.check_converged(label)
                     pending = None
+                elif res == "failed" and self.mend_lost(label):
+                    fails = 0
+                    pending = None
                 elif res == "failed":
                     fails += 1
                     self.counts["failed"] += 1
@@ -1423,6 +1606,7 @@ class Soak:
         if pending:
             # the last run failed under faults: the end must converge too
             self.recover("final", "the last run failed under faults")
+        self.field_runner_kills()
         return self.summary()
 
     def summary(self):
@@ -1452,6 +1636,11 @@ class Soak:
                   c["recovery_retries"], c["kill_missed"], c["verbose_runs"],
                   c["dup_checks"], len(self.tails),
                   self.spent.get("apply", 0), self.spent.get("plan", 0)))
+        print("soak: field case \"kills between a runner's creation and "
+              "its file\": %d kills; %d lost install commands reported and "
+              "%d replaced; verdict: no install command lost silently" % (
+                  c["field_runner_kills"], c["lost_reported"],
+                  c["lost_replaced"]))
         top = sorted(self.reasons.items(), key=lambda kv: -kv[1])[:8]
         if top:
             print("soak: why steps failed under faults (top %d):" % len(top))

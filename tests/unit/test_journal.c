@@ -868,6 +868,58 @@ static void test_journal_prints_nothing(void **state)
 	assert_int_equal(st.st_size, 0);
 }
 
+/* Runner intents and deliveries, of every run, in order, torn line aside. */
+static void test_journal_runner_records(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_runners log;
+	struct journal j;
+	char digest[SHA256_HEX_LEN + 1];
+	int fd;
+
+	sha256_hex("cmd", 3, digest);
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), 0);
+	assert_int_equal(journal_begin(&j, "Acme", 2, &f->err), 0);
+	assert_int_equal(journal_runner_intent(&j, "k8s", "runners/k8s.sh",
+					       &f->err), 0);
+	assert_int_equal(journal_runner_delivered(&j, "k8s", "r-1",
+						  "runners/k8s.sh", digest,
+						  &f->err), 0);
+	journal_close(&j);
+	/* a second run, killed between its intent and its delivery */
+	assert_int_equal(journal_open(&j, f->d.path, "Acme", &f->err), 0);
+	assert_int_equal(journal_begin(&j, "Acme", 1, &f->err), 0);
+	assert_int_equal(journal_runner_intent(&j, "dock", NULL, &f->err), 0);
+	journal_close(&j);
+	fd = open(f->path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"event\":\"runner_deli", 22), 22);
+	close(fd);
+
+	assert_int_equal(journal_runners_read(f->d.path, "Acme", &log,
+					      &f->err), 0);
+	assert_int_equal(log.nr, 3);
+	assert_int_equal(log.ev[0].delivered, 0);
+	assert_string_equal(log.ev[0].name, "k8s");
+	assert_string_equal(log.ev[0].file, "runners/k8s.sh");
+	assert_null(log.ev[0].id);
+	assert_int_equal(log.ev[1].delivered, 1);
+	assert_string_equal(log.ev[1].id, "r-1");
+	assert_string_equal(log.ev[1].digest, digest);
+	assert_int_equal(log.ev[2].delivered, 0);
+	assert_string_equal(log.ev[2].name, "dock");
+	assert_null(log.ev[2].file);
+	journal_runners_release(&log);
+	journal_runners_release(&log);
+
+	/* no journal: no records, no error */
+	assert_int_equal(journal_runners_read(f->d.path, "Other", &log,
+					      &f->err), 0);
+	assert_int_equal(log.nr, 0);
+	journal_runners_release(&log);
+	assert_string_equal(f->err.s, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -886,6 +938,7 @@ int main(void)
 		FIXTURE(test_journal_reads_last_64_mib),
 		FIXTURE(test_journal_unwritable),
 		FIXTURE(test_journal_prints_nothing),
+		FIXTURE(test_journal_runner_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -505,6 +505,57 @@ static void test_plan_runners(void **state)
 			       "the API cannot change a runner"));
 }
 
+/* A runner whose install command was lost: a problem, not a step. */
+static void test_plan_runner_undelivered(void **state)
+{
+	struct fx *f = *state;
+
+	runner(&f->d, "k8s", "kubernetes", 0);
+	f->d.runners[0].install_commands_out = dup("runners/k8s.sh");
+	runner(&f->l, "k8s", "kubernetes", 0);
+	free(f->l.runners[0].id);
+	f->l.runners[0].id = dup("r-1");
+	f->l.runners[0].undelivered = dup("install command never delivered");
+	assert_int_equal(make(f), 0);
+	assert_true(plan_empty(&f->p));
+	assert_int_equal(f->p.problems_nr, 1);
+	assert_int_equal(f->p.problems[0].resource, RES_RUNNER);
+	assert_string_equal(f->p.problems[0].identity, "k8s");
+	assert_string_equal(f->p.problems[0].message,
+			    "install command never delivered");
+	assert_string_equal(f->p.problems[0].fix,
+			    "--replace step_runner:k8s");
+}
+
+/* --replace: delete, then create (after the delete); no problem left. */
+static void test_plan_runner_replace(void **state)
+{
+	struct fx *f = *state;
+	static const char *const names[] = { "k8s", "absent" };
+
+	runner(&f->d, "k8s", "kubernetes", 0);
+	f->d.runners[0].install_commands_out = dup("runners/k8s.sh");
+	runner(&f->d, "dock", "docker", 0);
+	runner(&f->l, "dock", "docker", 0);
+	runner(&f->l, "k8s", "kubernetes", 0);
+	free(f->l.runners[1].id);
+	f->l.runners[1].id = dup("r-1");
+	f->l.runners[1].undelivered = dup("install command never delivered");
+	f->in.replace_runners = names;
+	f->in.replace_runners_nr = 2;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.problems_nr, 0);
+	assert_int_equal(f->p.steps_nr, 2);
+	assert_int_equal(step(f, 0)->kind, STEP_DELETE_RUNNER);
+	assert_string_equal(step(f, 0)->id, "r-1");
+	assert_int_equal(step(f, 1)->kind, STEP_CREATE_RUNNER);
+	assert_string_equal(step(f, 1)->identity, "k8s");
+	assert_true(depends(step(f, 1), 0));
+	assert_int_equal(f->p.to_add, 1);
+	assert_int_equal(f->p.to_destroy, 1);
+	assert_int_equal(f->p.unchanged, 1);
+}
+
 /* Workflows. */
 
 static void test_plan_workflows_content_publish_tags(void **state)
@@ -677,6 +728,8 @@ int main(void)
 		T(test_plan_integration_type_cannot_change),
 		T(test_plan_duplicate_live_names),
 		T(test_plan_runners),
+		T(test_plan_runner_undelivered),
+		T(test_plan_runner_replace),
 		T(test_plan_workflows_content_publish_tags),
 		T(test_plan_workflows_nested_first),
 		T(test_plan_workflows_cycle),

@@ -22,6 +22,7 @@ enum sim_fault_kind {
 	SIM_FAULT_EXPIRE_TOKEN,	/* expire the caller's token first */
 	SIM_FAULT_CHAOS,	/* one of 429, 502, 503 or drop at random */
 	SIM_FAULT_DROP_AFTER,	/* do the work, then close: the answer is lost */
+	SIM_FAULT_LATENCY_AFTER,	/* do the work, then answer late */
 };
 
 struct sim_fault_rule {
@@ -44,6 +45,7 @@ struct sim_fault_action {
 	int status;		/* 0: answer normally */
 	int retry_after;	/* -1: none */
 	long latency_ms;
+	long latency_after_ms;	/* slept after the work, before the answer */
 	int expire_token;
 };
 
