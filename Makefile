@@ -55,6 +55,7 @@ TORQ_APPLY := $(BINDIR)/torq-apply
 .DEFAULT_GOAL := all
 SIM_CHECK :=
 include src/sim/sim.mk
+include packaging/packaging.mk
 
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
@@ -68,7 +69,7 @@ demo: $(TORQ_APPLY) $(TORQ_SIM)
 	@BINDIR=$(BINDIR) sh tools/demo.sh
 
 help:
-	@echo "targets: demo all deps check valgrind style bench fuzz soak install uninstall clean"
+	@echo "targets: demo all deps check valgrind style bench fuzz soak install uninstall deb clean"
 	@echo "options: SANITIZE=1 (ASan+UBSan build under $(BINDIR)/sanitize), PREFIX=$(PREFIX)"
 
 deps:
@@ -215,7 +216,7 @@ readbench: $(TORQ_SIM) $(READBENCH_BIN)
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
 check: unit conformance cases differential $(SIM_CHECK) clienttest plancases \
-	applyrobust reportcheck canary docscheck readmeci freshmake
+	applyrobust reportcheck canary docscheck readmeci freshmake installcheck
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)
@@ -286,16 +287,6 @@ build/fuzz/fuzz_sim: $(FUZZ_S_SRC) $(FUZZ_HDRS)
 
 fuzz: build/fuzz/fuzz_manifest build/fuzz/fuzz_api build/fuzz/fuzz_sim
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
-
-install: $(TORQ_APPLY)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(TORQ_APPLY) $(DESTDIR)$(PREFIX)/bin/torq-apply
-	install -d $(DESTDIR)$(PREFIX)/share/torq-apply
-	install -m 0644 schema/manifest.schema.json $(DESTDIR)$(PREFIX)/share/torq-apply/
-
-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/torq-apply
-	rm -rf $(DESTDIR)$(PREFIX)/share/torq-apply
 
 clean:
 	rm -rf build bin

@@ -20,7 +20,7 @@ CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null)
 SIM_TEST_BIN := $(BUILD)/tests/sim/test_sim
 SIM_LOAD_BIN := $(BUILD)/tests/sim/simload
 
-.PHONY: simtest simbench install-sim uninstall-sim
+.PHONY: simtest simbench
 
 all: $(TORQ_SIM)
 
@@ -56,13 +56,3 @@ simbench: $(TORQ_SIM) $(SIM_LOAD_BIN)
 	@$(SIM_LOAD_BIN) $(TORQ_SIM)
 
 SIM_CHECK += simtest
-
-install-sim: $(TORQ_SIM)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(TORQ_SIM) $(DESTDIR)$(PREFIX)/bin/torq-sim
-
-uninstall-sim:
-	rm -f $(DESTDIR)$(PREFIX)/bin/torq-sim
-
-install: install-sim
-uninstall: uninstall-sim

@@ -32,6 +32,8 @@ TARGETS = {
     "bench": [APPLY, SIM, "build/default/tests/sim/simload"],
     "soak": [APPLY, SIM],
     "install": [APPLY, SIM],
+    "deb": [APPLY, SIM],
+    "installcheck": [APPLY, SIM],
     "fuzz": ["build/fuzz/fuzz_manifest", "build/fuzz/fuzz_api",
              "build/fuzz/fuzz_sim"],
     "help": [],
