@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "torq/cli.h"
+#include "torq/lock.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
@@ -78,6 +79,35 @@ int cli_opt_replace(const struct option *o, const char *arg, void *ctx,
 	ALLOC_GROW(r->names, r->nr + 1, r->alloc);
 	r->names[r->nr++] = colon + 1;
 	return 0;
+}
+
+int cli_opt_lock_timeout(const struct option *o, const char *arg, void *ctx,
+			 struct buf *err)
+{
+	double *timeout = o->target;
+	long n;
+
+	(void)ctx;
+	if (parse_long(arg, 0, 86400, &n)) {
+		buf_addf(err, "--lock-timeout needs whole seconds from 0 to "
+			 "86400, not '%s'", arg);
+		return -1;
+	}
+	*timeout = (double)n;
+	return 0;
+}
+
+void cli_lock_wait(void *ctx, const char *workspace, const char *path,
+		   const struct lock_holder *h)
+{
+	struct buf who = BUF_INIT;
+
+	(void)ctx;
+	lock_describe(h, &who);
+	fprintf(stderr, "torq-apply: workspace '%s' is being changed by %s; "
+		"waiting for it to finish (lock '%s'; --lock-timeout SECONDS "
+		"gives up)\n", workspace, who.s, path);
+	buf_release(&who);
 }
 
 int cli_opt_var(const struct option *o, const char *arg, void *ctx,

@@ -30,6 +30,7 @@ struct apply_cmd {
 	struct connect_options co;
 	int yes, force, prune, rotate;
 	struct cli_replace replace;	/* step runners' names */
+	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
 
 /* The signal that asked apply to stop (SIGTERM, SIGINT), or 0. */
@@ -174,41 +175,50 @@ static int written(const struct apply_result *res, const char *path)
 	return 0;
 }
 
-/* Read again and plan again: nothing should be left to do. */
-static void check_converged(const struct prepare_options *po)
+/*
+ * Read again and plan again: nothing should be left to do. Returns 0
+ * when the workspace matches the manifest (or has only problems, which
+ * the caller reports), -1 when it could not be read or does not match.
+ */
+static int check_converged(const struct prepare_options *po)
 {
 	struct prepared again;
 	struct prepare_options fresh = *po;
 	struct buf err = BUF_INIT;
-	int rc;
+	int rc, ret = -1;
 
 	/*
 	 * Every workflow's YAML is read for real, not taken from state.json,
 	 * and what was read is recorded, so the next plan reads none of it.
+	 * The lock is this run's already.
 	 */
 	fresh.fresh_contents = 1;
+	fresh.lock = 0;
 	fresh.replace_runners_nr = 0;	/* replaced now: plan as usual */
 	rc = prepare_plan(&fresh, &again, &err);
 	if (!rc && prepared_save_state(&again, &err)) {
 		fprintf(stderr, "torq-apply: warning: %s\n", err.s);
 		buf_reset(&err);
 	}
-	if (rc)
-		fprintf(stderr, "torq-apply: could not read the workspace again"
-			" to confirm it: %s\n", err.len ? err.s :
-			"the plan failed");
-	else if (again.plan.problems_nr)
-		;		/* the caller reports them */
-	else if (!plan_empty(&again.plan))
-		fprintf(stderr, "torq-apply: workspace '%s' does not match the"
-			" manifest yet: %zu step%s left; run apply again\n",
-			again.plan.workspace, again.plan.steps_nr,
-			again.plan.steps_nr == 1 ? "" : "s");
-	else
+	if (rc) {
+		cli_error("could not read the workspace again to confirm "
+			  "it: %s", err.len ? err.s : "the plan failed");
+	} else if (again.plan.problems_nr) {
+		ret = 0;	/* the caller reports them */
+	} else if (!plan_empty(&again.plan)) {
+		cli_error("workspace '%s' does not match the manifest after "
+			  "apply: %zu step%s left (changed in Torq meanwhile?);"
+			  " run 'torq-apply plan' to see them",
+			  again.plan.workspace, again.plan.steps_nr,
+			  again.plan.steps_nr == 1 ? "" : "s");
+	} else {
 		printf("Workspace '%s' matches the manifest.\n",
 		       again.plan.workspace);
+		ret = 0;
+	}
 	prepared_release(&again);
 	buf_release(&err);
+	return ret;
 }
 
 static int has_runner(const struct model *m, const char *name)
@@ -269,11 +279,13 @@ int cmd_apply(int argc, const char **argv)
 		CLI_REPLACE_OPTION(&ac.replace, "delete and create again "
 				   "(repeatable; only step_runner:NAME, for a "
 				   "new install command)"),
+		CLI_LOCK_TIMEOUT_OPTION(&ac.lock_timeout),
 		CONNECT_OPTIONS(&ac.co),
 		OPT_END_(),
 	};
 
 	memset(&ac, 0, sizeof(ac));
+	ac.lock_timeout = -1;
 	memset(&res, 0, sizeof(res));
 	memset(&last, 0, sizeof(last));
 	cli_vars_init(&ac.v);
@@ -335,6 +347,9 @@ int cmd_apply(int argc, const char **argv)
 	po.co = &ac.co;
 	po.prune = ac.prune;
 	po.rotate_secrets = ac.rotate;
+	po.lock = 1;
+	po.lock_timeout = ac.lock_timeout;
+	po.lock_wait = cli_lock_wait;
 	rc = prepare_plan(&po, &pp, &err);
 	prepared = 1;
 	cli_print_diags(&pp.diags, &pp.doc);
@@ -428,7 +443,8 @@ int cmd_apply(int argc, const char **argv)
 			"journal is %s; apply again to finish\n", out.s);
 		goto out;
 	}
-	check_converged(&po);
+	if (check_converged(&po))
+		goto out;
 	ret = report_problems(&pp.plan);
 out:
 	journal_last_release(&last);

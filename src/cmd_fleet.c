@@ -27,6 +27,7 @@ struct fleet_cmd {
 	const char *parallel, *api_parallel, *only, *shard, *summary_out;
 	int json, yes, force, prune, rotate, show;
 	struct cli_replace replace;	/* step runners' names */
+	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
 
 
@@ -135,6 +136,8 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.parallel = (unsigned)parallel;
 	o.replace_runners = (const char *const *)fc->replace.names;
 	o.replace_runners_nr = fc->replace.nr;
+	o.lock_timeout = fc->lock_timeout;
+	o.lock_wait = cli_lock_wait;
 	fleet_run(&f, which, nr, &o, res);
 
 	for (i = 0; fc->show && i < nr; i++)
@@ -254,6 +257,7 @@ int cmd_fleet(int argc, const char **argv)
 		CLI_REPLACE_OPTION(&fc.replace, "delete and create again in "
 				   "every client (repeatable; only "
 				   "step_runner:NAME)"),
+		CLI_LOCK_TIMEOUT_OPTION(&fc.lock_timeout),
 		OPT_STRING_("api-parallel", 0, &fc.api_parallel, "N",
 			    "API requests in flight per workspace (default 8)"),
 		CONNECT_OPTIONS_COMMON(&fc.co),
@@ -261,6 +265,7 @@ int cmd_fleet(int argc, const char **argv)
 	};
 
 	memset(&fc, 0, sizeof(fc));
+	fc.lock_timeout = -1;
 	cli_vars_init(&fc.v);
 	rc = parse_options(argc - 1, argv + 1, opts, &fc, &nargs, &err);
 	if (rc == OPTIONS_HELP) {

@@ -380,6 +380,9 @@ static void run_client(struct pool *p, size_t i)
 	po.cache = p->cache;
 	po.replace_runners = o->replace_runners;
 	po.replace_runners_nr = o->replace_runners_nr;
+	po.lock = o->apply;
+	po.lock_timeout = o->lock_timeout;
+	po.lock_wait = o->lock_wait;
 	rc = prepare_plan(&po, &pp, &err);
 	if (pp.plan.workspace || pp.desired.workspace.name)
 		r->workspace = xstrdup(pp.plan.workspace ? pp.plan.workspace :

@@ -26,7 +26,8 @@ static void add_dir(struct buf *out, const char *dir)
 	buf_addstr(out, dir && *dir ? dir : ".");
 }
 
-void journal_path(const char *dir, const char *workspace, struct buf *out)
+void journal_state_path(const char *dir, const char *sub,
+			const char *workspace, const char *ext, struct buf *out)
 {
 	char hex[SHA256_HEX_LEN + 1];
 	const char *p;
@@ -34,7 +35,7 @@ void journal_path(const char *dir, const char *workspace, struct buf *out)
 	char c;
 
 	add_dir(out, dir);
-	buf_addstr(out, "/" STATE_DIR "/" JOURNAL_DIR "/");
+	buf_addf(out, "/" STATE_DIR "/%s/", sub);
 	for (p = workspace, n = 0; *p && n < NAME_KEPT; p++, n++) {
 		c = *p;
 		if (c >= 'A' && c <= 'Z')
@@ -45,7 +46,12 @@ void journal_path(const char *dir, const char *workspace, struct buf *out)
 		buf_addch(out, c);
 	}
 	sha256_hex(workspace, strlen(workspace), hex);
-	buf_addf(out, "-%.*s.jsonl", HASH_KEPT, hex);
+	buf_addf(out, "-%.*s%s", HASH_KEPT, hex, ext);
+}
+
+void journal_path(const char *dir, const char *workspace, struct buf *out)
+{
+	journal_state_path(dir, JOURNAL_DIR, workspace, ".jsonl", out);
 }
 
 /* Create a directory 0700 unless it is there: 1 made, 0 there, -1 error. */

@@ -580,6 +580,7 @@ void prepared_release(struct prepared *sd)
 	model_release(&sd->source);
 	diag_list_release(&sd->diags);
 	doc_release(&sd->doc);
+	lock_release(&sd->lock);
 }
 
 int prepared_save_state(struct prepared *p, struct buf *err)
@@ -604,6 +605,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	int ret = -1;
 
 	memset(sd, 0, sizeof(*sd));
+	sd->lock.fd = -1;
 	doc_init(&sd->doc);
 	diag_list_init(&sd->diags, DIAG_MAX_ERRORS);
 	model_init(&sd->desired);
@@ -638,6 +640,12 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 		goto out;
 	}
 	memcpy(sd->dir, dir.s, dir.len + 1);
+	/* One writer at a time, from before anything is read. */
+	if (o->lock && lock_acquire(&sd->lock, sd->dir,
+				    sd->desired.workspace.name,
+				    o->lock_timeout, o->lock_wait,
+				    o->lock_wait_ctx, err))
+		goto out;
 	if (fingerprint_store_open(&sd->store, sd->dir, err))
 		goto out;
 	sd->store_open = 1;

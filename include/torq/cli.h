@@ -65,6 +65,24 @@ int cli_opt_replace(const struct option *o, const char *arg, void *ctx,
 	{ "replace", 0, OPT_CALLBACK, list, cli_opt_replace, "KIND:NAME", \
 	  help }
 
+/*
+ * --lock-timeout SECONDS (apply, fleet apply): how long to wait for
+ * another apply of the workspace on this machine (lock.h). The target is
+ * a double, -1 (wait for ever) unless given.
+ */
+int cli_opt_lock_timeout(const struct option *o, const char *arg, void *ctx,
+			 struct buf *err);
+
+#define CLI_LOCK_TIMEOUT_OPTION(timeout) \
+	{ "lock-timeout", 0, OPT_CALLBACK, timeout, cli_opt_lock_timeout, \
+	  "SECONDS", "wait at most this long for another apply of the " \
+	  "workspace (default: as long as it takes; 0: not at all)" }
+
+/* prepare_options.lock_wait for the commands: says who holds the lock. */
+struct lock_holder;
+void cli_lock_wait(void *ctx, const char *workspace, const char *path,
+		   const struct lock_holder *h);
+
 int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 		struct buf *err);
 int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,

@@ -9,6 +9,7 @@
 #include "torq/connect.h"
 #include "torq/diag.h"
 #include "torq/doc.h"
+#include "torq/lock.h"
 #include "torq/resolve.h"
 
 /*
@@ -77,6 +78,10 @@ struct fleet_options {
 	/* step runners to delete and create again in every client (plan.h) */
 	const char *const *replace_runners;
 	size_t replace_runners_nr;
+	/* apply: each client's lock (prepare.h), waited for this long */
+	double lock_timeout;
+	void (*lock_wait)(void *ctx, const char *workspace, const char *path,
+			  const struct lock_holder *h);
 };
 
 /*

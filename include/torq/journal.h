@@ -55,6 +55,13 @@ struct journal {
 void journal_path(const char *dir, const char *workspace, struct buf *out);
 
 /*
+ * The same name for another file of the workspace's under
+ * <dir>/.torq-apply/<sub>/, ending in ext (".lock"): the lock's.
+ */
+void journal_state_path(const char *dir, const char *sub,
+			const char *workspace, const char *ext, struct buf *out);
+
+/*
  * Open (creating what is missing) the journal of workspace in dir and
  * make a fresh run id from the time, the process id and /dev/urandom.
  * Returns 0, or -1 with a message in err; either way j can be given to

@@ -8,6 +8,7 @@
 #include "torq/diag.h"
 #include "torq/doc.h"
 #include "torq/fingerprint.h"
+#include "torq/lock.h"
 #include "torq/model.h"
 #include "torq/plan.h"
 #include "torq/resolve.h"
@@ -55,6 +56,18 @@ struct prepare_options {
 	/* Step runners to delete and create again (plan.h), by name. */
 	const char *const *replace_runners;
 	size_t replace_runners_nr;
+	/*
+	 * Hold the workspace's lock (lock.h) from before state.json and the
+	 * live state are read until prepared_release: what writes does. A
+	 * busy lock is waited for lock_timeout seconds (negative: for ever),
+	 * lock_wait (may be NULL) hearing once who holds it; still busy, the
+	 * plan fails (-1, err names the holder).
+	 */
+	int lock;
+	double lock_timeout;
+	void (*lock_wait)(void *ctx, const char *workspace,
+			  const char *path, const struct lock_holder *h);
+	void *lock_wait_ctx;
 };
 
 struct prepared {
@@ -74,6 +87,7 @@ struct prepared {
 	char dir[4096];			/* the manifest's directory */
 	struct plan plan;
 	char live_fingerprint[65];	/* of the live state read */
+	struct lock lock;		/* held with prepare_options.lock */
 	/* Set by a signal handler: start no more steps (apply.h). */
 	const volatile sig_atomic_t *stop;
 };

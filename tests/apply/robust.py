@@ -360,6 +360,109 @@ def step_times(run, seed):
     return None
 
 
+RACE = """version: 1
+extends: single-workspace.yaml
+claim_mappings:
+  items:
+    - { claim: groups, value: newgroup, role: Viewer }
+workflows:
+  - { name: NewFlow, file: workflows/offboarding.yaml, publish: false }
+"""
+RACE_MANIFEST = "manifests/examples/race.yaml"
+
+
+def race_setup(run):
+    """The workspace as the example makes it, then an edit to apply."""
+    rc, out, err = run.torq("apply", MANIFEST, "--yes")
+    if rc != 0:
+        return "the first apply failed (exit %d): %s%s" % (rc, out, err)
+    with open(os.path.join(run.work, RACE_MANIFEST), "w") as f:
+        f.write(RACE)
+    # Slow enough that two runs overlap from their reads to their writes.
+    http(run.base, "POST", "/_sim/faults", {"rules": [
+        {"route": "*", "kind": "latency", "latency_ms": 40, "every": 1}]})
+    return None
+
+
+def race(run, seed):
+    """Two applies of one edit at once: one waits for the other, and
+    neither duplicates what the other made."""
+    why = race_setup(run)
+    if why:
+        return "race: " + why
+    a = run.torq("apply", RACE_MANIFEST, "--yes", wait=False)
+    b = run.torq("apply", RACE_MANIFEST, "--yes", wait=False)
+    (oa, ea), (ob, eb) = a.communicate(timeout=300), b.communicate(timeout=300)
+    text = (oa + ea + ob + eb).decode()
+    if a.returncode or b.returncode:
+        return "race: an apply failed (exit %d and %d):\n%s" % (
+            a.returncode, b.returncode, text)
+    if "waiting for it to finish" not in text:
+        return "race: neither apply waited for the other:\n" + text
+    dups = duplicates(http(run.base, "GET", "/_sim/state"))
+    if dups:
+        return "race: " + "; ".join(dups)
+    rc, out, err = run.torq("plan", RACE_MANIFEST, "--detailed-exitcode")
+    if rc != 0:
+        return "race: a plan afterwards is not empty (exit %d): %s%s" % (
+            rc, out, err)
+    return None
+
+
+def race_lock_timeout(run, seed):
+    """--lock-timeout 0 gives up at once while another apply holds the
+    workspace, naming it, and changes nothing."""
+    why = race_setup(run)
+    if why:
+        return "lock-timeout: " + why
+    locks = os.path.join(run.work, "manifests/examples/.torq-apply/locks")
+    a = run.torq("apply", RACE_MANIFEST, "--yes", wait=False)
+    for _ in range(500):
+        held = [n for n in (os.listdir(locks) if os.path.isdir(locks)
+                            else []) if os.path.getsize(
+                                os.path.join(locks, n))]
+        if held or a.poll() is not None:
+            break
+        time.sleep(0.01)
+    before = http(run.base, "GET", "/_sim/stats")["mutations_total"]
+    rc, out, err = run.torq("apply", RACE_MANIFEST, "--yes",
+                            "--lock-timeout", "0")
+    a.communicate(timeout=300)
+    if not held:
+        return "lock-timeout: the first apply never held its lock"
+    if rc != 1 or "is being changed by pid %d " % a.pid not in err:
+        return ("lock-timeout: the second apply did not give up naming "
+                "the first (exit %d): %s%s" % (rc, out, err))
+    if "Apply complete" in out:
+        return "lock-timeout: the second apply ran steps: " + out
+    dups = duplicates(http(run.base, "GET", "/_sim/state"))
+    if dups or before > http(run.base, "GET", "/_sim/stats")[
+            "mutations_total"]:
+        return "lock-timeout: " + "; ".join(dups)
+    return None
+
+
+def confirm_fails(run, seed):
+    """apply exits 1 when the read that confirms it fails."""
+    why = race_setup(run)
+    if why:
+        return "confirm: " + why
+    http(run.base, "DELETE", "/_sim/faults")
+    # a read lists the users twice (SSO-provisioned and local): the plan's
+    # are the first two, the confirmation's first is refused with a 400
+    # (never retried)
+    http(run.base, "POST", "/_sim/faults", {"rules": [
+        {"route": "GET /v1alpha/users", "kind": "status", "status": 400,
+         "nth": 3, "count": 1}]})
+    rc, out, err = run.torq("apply", RACE_MANIFEST, "--yes")
+    if rc != 1 or "could not read the workspace again to confirm" not in err:
+        return ("confirm: apply did not fail when its confirming read did "
+                "(exit %d): %s%s" % (rc, out, err))
+    if "matches the manifest" in out:
+        return "confirm: apply said the workspace matches: " + out
+    return None
+
+
 def main():
     tool, sim = (os.path.abspath(a) for a in sys.argv[1:3])
     seeds = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3
@@ -377,7 +480,7 @@ def main():
                 print("FAIL " + problem)
                 return 1
     for test in (runner_sigkill, runner_sigterm_twice, runner_sigterm,
-                 step_times):
+                 step_times, race, race_lock_timeout, confirm_fails):
         run = Run(tool, sim, root)
         try:
             problem = test(run, 0)
