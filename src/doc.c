@@ -352,6 +352,10 @@ void doc_set_secret(struct doc *doc, json_t *node, const char *value,
 		secure_zero(s->value, s->len);
 		free(s->value);
 	}
+	s->value = NULL;
+	s->len = 0;
+	if (!value)
+		return;		/* a secret whose value is not known */
 	s->value = xmalloc(len + 1);
 	memcpy(s->value, value, len);
 	s->value[len] = '\0';

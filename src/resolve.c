@@ -595,8 +595,13 @@ static json_t *subst_string(struct subst *s, json_t *node)
 	if (failed)
 		goto out;
 	if (absent) {
-		/* Keep the reference text; there is no value to hold. */
+		/*
+		 * Keep the reference text; there is no value to hold, but the
+		 * node is still a secret, so a check that refuses secrets
+		 * (in a name, say) refuses it without the value too.
+		 */
 		set_text(s, node, &m, &tree);
+		doc_set_secret(s->doc, node, NULL, 0);
 	} else if (secret) {
 		set_text(s, node, &m, &tree);
 		doc_set_secret(s->doc, node, value.s, value.len);

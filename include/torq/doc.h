@@ -87,6 +87,8 @@ json_t *doc_deep_copy(struct doc *doc, json_t *node);
 /*
  * Secrets. value is copied (len bytes, may hold NULs); ref is what shows in
  * the tree. The node is the string node in the tree that stands for it.
+ * value NULL marks a secret whose value could not be read (validate runs
+ * without secrets): doc_is_secret() is 1, doc_secret_value() NULL.
  */
 void doc_set_secret(struct doc *doc, json_t *node, const char *value,
 		    size_t len);

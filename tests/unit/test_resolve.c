@@ -370,10 +370,14 @@ static void test_resolve_missing_secret_warns_only_when_optional(void **state)
 	assert_int_equal(f->diags.items[0].severity, DIAG_WARNING);
 	assert_int_equal(f->diags.items[1].severity, DIAG_WARNING);
 	a = at(f, "a", NULL);
-	/* no value to hold: the reference text, and no secret */
+	/*
+	 * no value to hold: the reference text, still a secret (a name
+	 * that is one is refused without its value too), with no value
+	 */
 	assert_string_equal(json_string_value(a),
 			    "${secret:env:TORQ_T_ABSENT}");
-	assert_false(doc_is_secret(&f->doc, a));
+	assert_true(doc_is_secret(&f->doc, a));
+	assert_null(doc_secret_value(&f->doc, a, NULL));
 	assert_string_equal(str_at(f, "t", NULL), "${secret:file:none.txt}");
 }
 
