@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "torq/cli.h"
+#include "torq/utf8.h"
 #include "torq/banned.h"
 
 int cli_color(FILE *stream)
@@ -30,13 +31,19 @@ void cli_print_diags(const struct diag_list *diags, struct doc *doc)
 
 void cli_error(const char *fmt, ...)
 {
+	struct buf msg = BUF_INIT, out = BUF_INIT;
 	va_list ap;
 
-	fputs("torq-apply: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* names from the manifest or the API must not drive the terminal */
+	buf_addstr(&out, "torq-apply: ");
+	utf8_add_clean_lines(&out, msg.s);
+	buf_addch(&out, '\n');
+	fputs(out.s, stderr);
+	buf_release(&msg);
+	buf_release(&out);
 }
 
 void cli_vars_init(struct cli_vars *v)
