@@ -49,6 +49,7 @@ void cli_error(const char *fmt, ...)
 void cli_vars_init(struct cli_vars *v)
 {
 	varset_init(&v->vars);
+	v->resolve_flags = 0;
 	doc_init(&v->doc);
 	diag_list_init(&v->diags, DIAG_MAX_ERRORS);
 }
@@ -67,6 +68,18 @@ int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 
 	(void)o;
 	return varset_parse(&v->vars, arg, err);
+}
+
+int cli_opt_extends_anywhere(const struct option *o, const char *arg,
+			     void *ctx, struct buf *err)
+{
+	struct cli_vars *v = ctx;
+
+	(void)o;
+	(void)arg;
+	(void)err;
+	v->resolve_flags |= RESOLVE_EXTENDS_ANYWHERE;
+	return 0;
 }
 
 int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,

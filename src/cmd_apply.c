@@ -243,6 +243,7 @@ int cmd_apply(int argc, const char **argv)
 	memset(&po, 0, sizeof(po));
 	po.manifest = path;
 	po.vars = &ac.v.vars;
+	po.resolve_flags = ac.v.resolve_flags;
 	po.co = &ac.co;
 	po.prune = ac.prune;
 	po.rotate_secrets = ac.rotate;

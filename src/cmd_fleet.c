@@ -82,7 +82,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 
 	diag_list_init(&diags, DIAG_MAX_ERRORS);
 	memset(&o, 0, sizeof(o));
-	if (fleet_load(&f, path, &diags)) {
+	if (fleet_load(&f, path, fc->v.resolve_flags, &diags)) {
 		cli_print_diags(&diags, &f.doc);
 		cli_error("'%s' is not a valid fleet file", path);
 		goto out;
@@ -127,6 +127,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.apply = apply;
 	o.co = &fc->co;
 	o.vars = &fc->v.vars;
+	o.resolve_flags = fc->v.resolve_flags;
 	o.prune = fc->prune;
 	o.rotate_secrets = fc->rotate;
 	o.force = fc->force;

@@ -98,7 +98,8 @@ int cmd_validate(int argc, const char **argv)
 		 */
 		diag_list_init(&diags, budget ? budget : 1);
 		rc = manifest_load(&doc, path, &c.vars,
-				   RESOLVE_SECRETS_OPTIONAL, &diags);
+				   RESOLVE_SECRETS_OPTIONAL | c.resolve_flags,
+				   &diags);
 		if (budget) {
 			cli_print_diags(&diags, &doc);
 			shown = diags.errors - diags.dropped;

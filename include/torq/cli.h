@@ -42,6 +42,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 struct cli_vars {
 	struct varset vars;
+	unsigned resolve_flags;		/* RESOLVE_EXTENDS_ANYWHERE */
 	struct doc doc;			/* holds --var-file texts for diagnostics */
 	struct diag_list diags;
 };
@@ -52,11 +53,16 @@ int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 		struct buf *err);
 int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,
 		     struct buf *err);
+int cli_opt_extends_anywhere(const struct option *o, const char *arg,
+			     void *ctx, struct buf *err);
 
 #define CLI_VAR_OPTIONS \
 	OPT_CALLBACK_("var", 0, cli_opt_var, "NAME=VALUE", \
 		      "set a variable (repeatable; wins over vars:)"), \
 	OPT_CALLBACK_("var-file", 0, cli_opt_var_file, "FILE", \
-		      "read variables from a YAML mapping (repeatable)")
+		      "read variables from a YAML mapping (repeatable)"), \
+	OPT_FLAG_CB_("allow-extends-outside", 0, cli_opt_extends_anywhere, \
+		     "let extends: read any file, not only .yaml/.yml " \
+		     "files in the manifest's tree")
 
 #endif

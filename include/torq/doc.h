@@ -44,6 +44,11 @@ void doc_release(struct doc *doc);
  */
 const char *doc_add_source(struct doc *doc, const char *name,
 			   const char *text, size_t len);
+/*
+ * Forget the text of a file (wiped first): its lines are never shown
+ * again, while marks naming it stay valid. For files that may be secret.
+ */
+void doc_hide_source(struct doc *doc, const char *name);
 /* A diag_source_fn over the doc's sources (ctx is the struct doc). */
 const char *doc_source_line(void *ctx, const char *file, unsigned line,
 			    size_t *len);
