@@ -208,6 +208,13 @@ conformance: $(BUILD)/tests/jsts
 cases: $(TORQ_APPLY)
 	@sh tests/run-cases.sh $(TORQ_APPLY) tests/cases
 
+# validate and plan give the same verdict on every broken manifest of the
+# golden cases (tests/verdict.py); part of check.
+.PHONY: verdict
+check: verdict
+verdict: $(TORQ_APPLY)
+	@/usr/bin/python3 tests/verdict.py $(TORQ_APPLY)
+
 differential: $(BUILD)/tests/schemacheck
 	@sh tests/differential.sh $(BUILD)/tests/schemacheck
 
