@@ -29,6 +29,20 @@ void cli_print_diags(const struct diag_list *diags, struct doc *doc)
 	buf_release(&out);
 }
 
+void cli_print(FILE *stream, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT, out = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	utf8_add_clean_lines(&out, msg.s);
+	fputs(out.s, stream);
+	buf_release(&msg);
+	buf_release(&out);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	struct buf msg = BUF_INIT, out = BUF_INIT;

@@ -134,10 +134,12 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.parallel = (unsigned)parallel;
 	fleet_run(&f, which, nr, &o, res);
 
-	for (i = 0; fc->show && i < nr; i++)
-		printf("== %s (%s)\n%s\n", res[i].client->name,
-		       res[i].workspace ? res[i].workspace : "?",
-		       res[i].output.s);
+	for (i = 0; fc->show && i < nr; i++) {
+		/* the output is rendered clean already; the names are not */
+		cli_print(stdout, "== %s (%s)\n", res[i].client->name,
+			  res[i].workspace ? res[i].workspace : "?");
+		printf("%s\n", res[i].output.s);
+	}
 	sum = fleet_summary_json(apply ? "apply" : "plan", path, k, n, res,
 				 nr);
 	text = json_dumps(sum, JSON_INDENT(2));
@@ -153,7 +155,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 		printf("%s\n", text);
 	} else {
 		fleet_summary_text(sum, &out);
-		fputs(out.s, stdout);
+		cli_print(stdout, "%s", out.s);
 	}
 	free(text);
 	ret = err.len ? EXIT_ERROR : json_integer_value(json_object_get(json_object_get(sum,
@@ -206,7 +208,7 @@ static int summary(struct fleet_cmd *fc, int nargs, const char **args)
 	} else {
 		buf_reset(&text);
 		fleet_summary_text(all, &text);
-		fputs(text.s, stdout);
+		cli_print(stdout, "%s", text.s);
 	}
 	ret = json_integer_value(json_object_get(json_object_get(all,
 			"totals"), "failed")) ? EXIT_ERROR : EXIT_OK;

@@ -32,7 +32,15 @@ int cli_color(FILE *stream);
  */
 void cli_print_diags(const struct diag_list *diags, struct doc *doc);
 
-/* "torq-apply: <message>" on stderr. */
+/*
+ * printf to stream through utf8_add_clean_lines(): the one way commands
+ * print a line that holds names from a manifest or the API, so none can
+ * drive the terminal. Line breaks in the result stay line breaks.
+ */
+void cli_print(FILE *stream, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* "torq-apply: <message>" on stderr, as cli_print() cleans it. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
