@@ -185,6 +185,22 @@ static void add_excerpt(struct buf *out, const char *line, size_t len,
 		buf_addstr(out, "...");
 }
 
+/* A message, escaped, cut after DIAG_MESSAGE_CHARS characters. */
+static void add_message(struct buf *out, const char *message)
+{
+	struct buf clean = BUF_INIT;
+
+	utf8_add_clean(&clean, message);
+	if (count_chars(clean.s, clean.len) > DIAG_MESSAGE_CHARS) {
+		buf_add(out, clean.s, char_offset(clean.s, clean.len,
+						  DIAG_MESSAGE_CHARS));
+		buf_addstr(out, "...");
+	} else {
+		buf_add(out, clean.s, clean.len);
+	}
+	buf_release(&clean);
+}
+
 static void render_source(struct buf *out, const struct diag *d,
 			  diag_source_fn source, void *ctx, int color)
 {
@@ -237,7 +253,7 @@ void diag_render(const struct diag_list *l, struct buf *out,
 			buf_addstr(out, "\033[0m");
 		/* messages quote names from the manifest: escape them */
 		buf_addch(out, ' ');
-		utf8_add_clean(out, d->message);
+		add_message(out, d->message);
 		if (d->path) {
 			buf_addstr(out, " (at ");
 			utf8_add_clean(out, d->path);

@@ -51,6 +51,8 @@ struct diag_list {
 #define DIAG_MAX_ERRORS 50
 /* Characters of a source line shown around the column. */
 #define DIAG_EXCERPT_CHARS 120
+/* Characters of a message shown (a 1 MB key quoted in one is cut). */
+#define DIAG_MESSAGE_CHARS 500
 
 void diag_list_init(struct diag_list *l, size_t max_errors);
 void diag_list_release(struct diag_list *l);
@@ -83,7 +85,8 @@ typedef const char *(*diag_source_fn)(void *ctx, const char *file,
  * ANSI colours. source may be NULL. Names, messages and the source line
  * go through utf8_add_clean(), so nothing from a file can drive the
  * terminal; a line longer than DIAG_EXCERPT_CHARS characters is cut to
- * that many around the column, with "..." where it was cut.
+ * that many around the column, with "..." where it was cut; a message
+ * is cut after DIAG_MESSAGE_CHARS characters the same way.
  */
 void diag_render(const struct diag_list *l, struct buf *out,
 		 diag_source_fn source, void *ctx, int color);

@@ -333,6 +333,23 @@ static void test_diag_render_long_line_cut_at_its_ends(void **state)
 	buf_release(&text);
 }
 
+static void test_diag_render_cuts_long_messages(void **state)
+{
+	struct fixture *f = *state;
+	struct buf key = BUF_INIT, want = BUF_INIT;
+
+	/* a 1 MB key quoted in a message */
+	buf_addchars(&key, 'k', 1u << 20);
+	diag_add(&f->l, DIAG_ERROR, NULL, "a", "duplicate key '%s'", key.s);
+	diag_render(&f->l, &f->out, NULL, NULL, 0);
+	buf_addstr(&want, "error: duplicate key '");
+	buf_addchars(&want, 'k', DIAG_MESSAGE_CHARS - 15);
+	buf_addstr(&want, "... (at a)\n");
+	assert_string_equal(f->out.s, want.s);
+	buf_release(&key);
+	buf_release(&want);
+}
+
 static void test_diag_cap_holds_for_warnings(void **state)
 {
 	struct fixture *f = *state;
@@ -527,6 +544,7 @@ int main(void)
 		T(test_diag_render_escapes_what_drives_a_terminal),
 		T(test_diag_render_cuts_long_lines_around_the_column),
 		T(test_diag_render_long_line_cut_at_its_ends),
+		T(test_diag_render_cuts_long_messages),
 		T(test_diag_cap_holds_for_warnings),
 		T(test_diag_render_too_many_errors_line),
 		T(test_diag_render_color),
