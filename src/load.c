@@ -391,25 +391,23 @@ static void on_alias(struct loader *l, yaml_event_t *ev)
 		attach(l, json_null(), 1, 0, &m, 1);
 		return;
 	}
-	if (l->alias_nodes + a->size > LOAD_MAX_ALIAS_NODES) {
-		/* An attack more likely than a mistake: stop here. */
+	/*
+	 * An attack more likely than a mistake: stop here. Nodes bound the
+	 * billion laughs; bytes one long string aliased many times.
+	 */
+	if (l->alias_nodes + a->size > LOAD_MAX_ALIAS_NODES ||
+	    l->alias_bytes + a->bytes > LOAD_MAX_ALIAS_BYTES) {
 		l->alias_limit_hit = 1;
 		l->stop = 1;
-		diag_add(l->diags, DIAG_ERROR, &m, NULL,
-			 "aliases expand to more than %u nodes; refusing "
-			 "(a \"billion laughs\" document?)",
-			 LOAD_MAX_ALIAS_NODES);
-		l->failed = 1;
-		attach(l, json_null(), 1, 0, &m, 1);
-		return;
-	}
-	if (l->alias_bytes + a->bytes > LOAD_MAX_ALIAS_BYTES) {
-		/* Few nodes, long strings: memory, not nodes, runs out. */
-		l->alias_limit_hit = 1;
-		l->stop = 1;
-		diag_add(l->diags, DIAG_ERROR, &m, NULL,
-			 "aliases expand to more than %u MiB of text; "
-			 "refusing", LOAD_MAX_ALIAS_BYTES >> 20);
+		if (l->alias_nodes + a->size > LOAD_MAX_ALIAS_NODES)
+			diag_add(l->diags, DIAG_ERROR, &m, NULL,
+				 "aliases expand to more than %u nodes; "
+				 "refusing (a \"billion laughs\" document?)",
+				 LOAD_MAX_ALIAS_NODES);
+		else
+			diag_add(l->diags, DIAG_ERROR, &m, NULL,
+				 "aliases expand to more than %u MiB of "
+				 "text; refusing", LOAD_MAX_ALIAS_BYTES >> 20);
 		l->failed = 1;
 		attach(l, json_null(), 1, 0, &m, 1);
 		return;

@@ -105,6 +105,16 @@ def judge(tool, name, cwd, env, opts, manifest):
     return None
 
 
+def judge_all(tool, name, cwd, env, opts, files, failed):
+    """Judge each manifest, print a line each; returns how many."""
+    for m in files:
+        why = judge(tool, name, cwd, env, opts, m)
+        print("%s %s %s" % ("FAIL" if why else "PASS", name, m))
+        if why:
+            failed.append(why)
+    return len(files)
+
+
 def main():
     tool = os.path.abspath(sys.argv[1])
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -119,13 +129,9 @@ def main():
         opts, files = split(words[1:])
         if opts is None:
             continue
-        env = env_of(os.path.join(d, "env"))
-        for m in files:
-            checked += 1
-            why = judge(tool, case, d, env, opts, m)
-            print("%s validate/%s %s" % ("FAIL" if why else "PASS", case, m))
-            if why:
-                failed.append(why)
+        checked += judge_all(tool, "validate/" + case, d,
+                             env_of(os.path.join(d, "env")), opts, files,
+                             failed)
     proot = os.path.join(root, "tests", "plan", "cases")
     for case in sorted(os.listdir(proot)):
         d = os.path.join(proot, case)
@@ -158,13 +164,9 @@ def main():
                 elif not w.startswith("-"):
                     files.append(w)
                 i += 1
-            env = env_of(os.path.join(d, "env"))
-            for m in files:
-                checked += 1
-                why = judge(tool, case, work, env, opts, m)
-                print("%s plan/%s %s" % ("FAIL" if why else "PASS", case, m))
-                if why:
-                    failed.append(why)
+            checked += judge_all(tool, "plan/" + case, work,
+                                 env_of(os.path.join(d, "env")), opts,
+                                 files, failed)
         finally:
             shutil.rmtree(work)
     for why in failed:
