@@ -228,6 +228,13 @@ conformance: $(BUILD)/tests/jsts
 cases: $(TORQ_APPLY)
 	@sh tests/run-cases.sh $(TORQ_APPLY) tests/cases
 
+# validate and plan give the same verdict on every broken manifest of the
+# golden cases (tests/verdict.py); part of check.
+.PHONY: verdict
+check: verdict
+verdict: $(TORQ_APPLY)
+	@/usr/bin/python3 tests/verdict.py $(TORQ_APPLY)
+
 differential: $(BUILD)/tests/schemacheck
 	@sh tests/differential.sh $(BUILD)/tests/schemacheck
 
@@ -269,7 +276,7 @@ FUZZ_A_SRC   := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c \
 	tests/fuzz/fuzz_api.c
 FUZZ_S_SRC   := $(filter-out src/sim/main.c src/sim/server.c,$(SIM_SRC)) \
 	$(patsubst %,src/%.c,buf wrapper options suggest load doc diag \
-		sha256) tests/fuzz/fuzz_sim.c
+		sha256 utf8) tests/fuzz/fuzz_sim.c
 FUZZ_HDRS    := $(wildcard include/torq/*.h include/torq/sim/*.h)
 
 build/fuzz/fuzz_manifest: $(FUZZ_M_SRC) $(FUZZ_HDRS)

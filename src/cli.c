@@ -5,6 +5,7 @@
 
 #include "torq/cli.h"
 #include "torq/lock.h"
+#include "torq/utf8.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
@@ -30,20 +31,41 @@ void cli_print_diags(const struct diag_list *diags, struct doc *doc)
 	buf_release(&out);
 }
 
-void cli_error(const char *fmt, ...)
+void cli_print(FILE *stream, const char *fmt, ...)
 {
+	struct buf msg = BUF_INIT, out = BUF_INIT;
 	va_list ap;
 
-	fputs("torq-apply: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	utf8_add_clean_lines(&out, msg.s);
+	fputs(out.s, stream);
+	buf_release(&msg);
+	buf_release(&out);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT, out = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	/* names from the manifest or the API must not drive the terminal */
+	buf_addstr(&out, "torq-apply: ");
+	utf8_add_clean_lines(&out, msg.s);
+	buf_addch(&out, '\n');
+	fputs(out.s, stderr);
+	buf_release(&msg);
+	buf_release(&out);
 }
 
 void cli_vars_init(struct cli_vars *v)
 {
 	varset_init(&v->vars);
+	v->resolve_flags = 0;
 	doc_init(&v->doc);
 	diag_list_init(&v->diags, DIAG_MAX_ERRORS);
 }
@@ -117,6 +139,18 @@ int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 
 	(void)o;
 	return varset_parse(&v->vars, arg, err);
+}
+
+int cli_opt_extends_anywhere(const struct option *o, const char *arg,
+			     void *ctx, struct buf *err)
+{
+	struct cli_vars *v = ctx;
+
+	(void)o;
+	(void)arg;
+	(void)err;
+	v->resolve_flags |= RESOLVE_EXTENDS_ANYWHERE;
+	return 0;
 }
 
 int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,

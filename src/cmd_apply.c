@@ -14,6 +14,7 @@
 #include "torq/journal.h"
 #include "torq/prepare.h"
 #include "torq/render.h"
+#include "torq/utf8.h"
 #include "torq/wrapper.h"
 
 #include "torq/banned.h"
@@ -98,9 +99,16 @@ static void on_progress(void *ctx, const struct apply_event *ev)
 	struct progress *pr = ctx;
 	const char *sign = plan_action_sign(ev->step->action);
 	const char *c = "", *r = "";
+	struct buf id = BUF_INIT, detail = BUF_INIT, msg = BUF_INIT;
 
 	if (ev->status == APPLY_RUNNING)
 		return;
+	/* names and API messages, shown clean; the colours are ours */
+	utf8_add_clean(&id, ev->step->identity ? ev->step->identity : "");
+	if (ev->step->detail)
+		utf8_add_clean(&detail, ev->step->detail);
+	if (ev->message)
+		utf8_add_clean(&msg, ev->message);
 	pr->ended++;
 	if (pr->tty)
 		fputs("\r\033[K", stdout);
@@ -109,9 +117,8 @@ static void on_progress(void *ctx, const struct apply_event *ev)
 		r = "\033[0m";
 	}
 	printf("[%zu/%zu] %s %s %s%s%s: %s%s%s", pr->ended, pr->total, sign,
-	       plan_step_kind_name(ev->step->kind), ev->step->identity,
-	       ev->step->detail ? " #" : "",
-	       ev->step->detail ? ev->step->detail : "", c,
+	       plan_step_kind_name(ev->step->kind), id.s,
+	       ev->step->detail ? " #" : "", detail.s, c,
 	       apply_status_name(ev->status), r);
 	/* the requests' time; waiting for a slot or the limiter apart */
 	if (ev->status == APPLY_DONE && ev->seconds - ev->request_seconds >=
@@ -121,8 +128,11 @@ static void on_progress(void *ctx, const struct apply_event *ev)
 	else if (ev->status == APPLY_DONE)
 		printf(" (%.2f s)", ev->request_seconds);
 	if (ev->message)
-		printf(": %s", ev->message);
+		printf(": %s", msg.s);
 	putchar('\n');
+	buf_release(&id);
+	buf_release(&detail);
+	buf_release(&msg);
 	if (pr->tty && pr->ended < pr->total)
 		draw_bar(pr);
 	fflush(stdout);
@@ -155,8 +165,8 @@ static int confirm(const char *workspace, int yes)
 		cli_error("not asking on a terminal: give --yes to apply");
 		return -1;
 	}
-	printf("\nApply these changes to workspace '%s'? Only 'yes' is "
-	       "accepted: ", workspace);
+	cli_print(stdout, "\nApply these changes to workspace '%s'? Only "
+		  "'yes' is accepted: ", workspace);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin) || strcmp(line, "yes\n")) {
 		cli_error("apply cancelled; nothing was changed");
@@ -212,8 +222,8 @@ static int check_converged(const struct prepare_options *po)
 			  again.plan.workspace, again.plan.steps_nr,
 			  again.plan.steps_nr == 1 ? "" : "s");
 	} else {
-		printf("Workspace '%s' matches the manifest.\n",
-		       again.plan.workspace);
+		cli_print(stdout, "Workspace '%s' matches the manifest.\n",
+			  again.plan.workspace);
 		ret = 0;
 	}
 	prepared_release(&again);
@@ -344,6 +354,7 @@ int cmd_apply(int argc, const char **argv)
 	po.replace_runners_nr = ac.replace.nr;
 	po.manifest = path;
 	po.vars = &ac.v.vars;
+	po.resolve_flags = ac.v.resolve_flags;
 	po.co = &ac.co;
 	po.prune = ac.prune;
 	po.rotate_secrets = ac.rotate;
@@ -419,9 +430,10 @@ int cmd_apply(int argc, const char **argv)
 		printf("Wrote %s (mode 0600)\n", res.files[i]);
 	for (i = 0; i < pp.desired.runners_nr; i++)
 		if (written(&res, pp.desired.runners[i].install_commands_out))
-			printf("Run %s where step runner '%s' should live.\n",
-			       pp.desired.runners[i].install_commands_out,
-			       pp.desired.runners[i].name);
+			cli_print(stdout, "Run %s where step runner '%s' "
+				  "should live.\n",
+				  pp.desired.runners[i].install_commands_out,
+				  pp.desired.runners[i].name);
 	if (stop_signal) {
 		cli_error("apply was stopped by %s: the steps under way "
 			  "finished, the others did not start; apply again to "

@@ -85,7 +85,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 
 	diag_list_init(&diags, DIAG_MAX_ERRORS);
 	memset(&o, 0, sizeof(o));
-	if (fleet_load(&f, path, &diags)) {
+	if (fleet_load(&f, path, fc->v.resolve_flags, &diags)) {
 		cli_print_diags(&diags, &f.doc);
 		cli_error("'%s' is not a valid fleet file", path);
 		goto out;
@@ -130,6 +130,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.apply = apply;
 	o.co = &fc->co;
 	o.vars = &fc->v.vars;
+	o.resolve_flags = fc->v.resolve_flags;
 	o.prune = fc->prune;
 	o.rotate_secrets = fc->rotate;
 	o.force = fc->force;
@@ -140,10 +141,12 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.lock_wait = cli_lock_wait;
 	fleet_run(&f, which, nr, &o, res);
 
-	for (i = 0; fc->show && i < nr; i++)
-		printf("== %s (%s)\n%s\n", res[i].client->name,
-		       res[i].workspace ? res[i].workspace : "?",
-		       res[i].output.s);
+	for (i = 0; fc->show && i < nr; i++) {
+		/* the output is rendered clean already; the names are not */
+		cli_print(stdout, "== %s (%s)\n", res[i].client->name,
+			  res[i].workspace ? res[i].workspace : "?");
+		printf("%s\n", res[i].output.s);
+	}
 	sum = fleet_summary_json(apply ? "apply" : "plan", path, k, n, res,
 				 nr);
 	text = json_dumps(sum, JSON_INDENT(2));
@@ -159,7 +162,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 		printf("%s\n", text);
 	} else {
 		fleet_summary_text(sum, &out);
-		fputs(out.s, stdout);
+		cli_print(stdout, "%s", out.s);
 	}
 	free(text);
 	ret = err.len ? EXIT_ERROR : json_integer_value(json_object_get(json_object_get(sum,
@@ -212,7 +215,7 @@ static int summary(struct fleet_cmd *fc, int nargs, const char **args)
 	} else {
 		buf_reset(&text);
 		fleet_summary_text(all, &text);
-		fputs(text.s, stdout);
+		cli_print(stdout, "%s", text.s);
 	}
 	ret = json_integer_value(json_object_get(json_object_get(all,
 			"totals"), "failed")) ? EXIT_ERROR : EXIT_OK;

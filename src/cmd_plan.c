@@ -124,6 +124,7 @@ int cmd_plan(int argc, const char **argv)
 	memset(&po, 0, sizeof(po));
 	po.manifest = path;
 	po.vars = &pc.v.vars;
+	po.resolve_flags = pc.v.resolve_flags;
 	po.co = &pc.co;
 	po.prune = pc.prune;
 	po.rotate_secrets = pc.rotate;

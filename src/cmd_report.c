@@ -49,7 +49,7 @@ static int fleet_drift(struct report_cmd *rc, struct model_workspace *ws,
 	int ret = -1;
 
 	diag_list_init(&diags, DIAG_MAX_ERRORS);
-	if (fleet_load(&f, rc->fleet, &diags)) {
+	if (fleet_load(&f, rc->fleet, 0, &diags)) {
 		cli_print_diags(&diags, &f.doc);
 		cli_error("'%s' is not a valid fleet file", rc->fleet);
 		goto out;

@@ -2,10 +2,12 @@
 #include <string.h>
 
 #include "torq/cli.h"
+#include "torq/desired.h"
 #include "torq/exitcode.h"
 #include "torq/manifest.h"
 #include "torq/options.h"
 #include "torq/resolve.h"
+#include "torq/utf8.h"
 #include "torq/banned.h"
 
 static void count(struct buf *out, json_t *root, const char *key,
@@ -27,9 +29,11 @@ static void summary(const struct doc *doc, struct buf *out)
 		json_object_get(root, "claim_mappings"), "items"));
 
 	buf_addstr(out, "valid");
-	if (ws)
-		buf_addf(out, ": workspace '%s'", ws);
-	else
+	if (ws) {
+		buf_addstr(out, ": workspace '");
+		utf8_add_clean(out, ws);
+		buf_addch(out, '\'');
+	} else
 		buf_addstr(out, ": no workspace section");
 	count(out, root, "users", "user", "users");
 	if (cm)
@@ -43,6 +47,7 @@ int cmd_validate(int argc, const char **argv)
 {
 	struct cli_vars c;
 	int quiet = 0, nargs = 0, i, rc, ret = EXIT_ERROR;
+	size_t budget = DIAG_MAX_ERRORS, unshown = 0;
 	struct buf err = BUF_INIT;
 	const struct option opts[] = {
 		CLI_VAR_OPTIONS,
@@ -82,14 +87,33 @@ int cmd_validate(int argc, const char **argv)
 		const char *path = argv[1 + i];
 		struct doc doc;
 		struct diag_list diags;
+		size_t shown;
 
 		doc_init(&doc);
-		diag_list_init(&diags, DIAG_MAX_ERRORS);
+		/*
+		 * One budget of DIAG_MAX_ERRORS errors (and as many warnings)
+		 * shown for the whole run, not per file: a thousand broken
+		 * files must not flood the log. Files past it are still
+		 * checked and counted.
+		 */
+		diag_list_init(&diags, budget ? budget : 1);
 		rc = manifest_load(&doc, path, &c.vars,
-				   RESOLVE_SECRETS_OPTIONAL, &diags);
-		cli_print_diags(&diags, &doc);
+				   RESOLVE_SECRETS_OPTIONAL | c.resolve_flags,
+				   &diags);
+		if (budget) {
+			cli_print_diags(&diags, &doc);
+			shown = diags.errors - diags.dropped;
+			if (diags.warnings - diags.dropped_warnings > shown)
+				shown = diags.warnings -
+					diags.dropped_warnings;
+			budget = shown < budget ? budget - shown : 0;
+		} else if (diags.errors || diags.warnings) {
+			unshown++;
+		}
+		buf_reset(&err);
+		utf8_add_clean(&err, path);
 		if (rc) {
-			fprintf(stderr, "%s: invalid: %zu error%s", path,
+			fprintf(stderr, "%s: invalid: %zu error%s", err.s,
 				diags.errors, diags.errors == 1 ? "" : "s");
 			if (diags.warnings)
 				fprintf(stderr, ", %zu warning%s",
@@ -98,13 +122,16 @@ int cmd_validate(int argc, const char **argv)
 			fputc('\n', stderr);
 			ret = EXIT_ERROR;
 		} else if (!quiet) {
-			buf_reset(&err);
+			buf_addstr(&err, ": ");
 			summary(&doc, &err);
-			printf("%s: %s\n", path, err.s);
+			printf("%s\n", err.s);
 		}
 		diag_list_release(&diags);
 		doc_release(&doc);
 	}
+	if (unshown)
+		cli_error("the diagnostics of %zu more file%s are not shown",
+			  unshown, unshown == 1 ? "" : "s");
 out:
 	buf_release(&err);
 	cli_vars_release(&c);

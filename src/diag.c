@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "torq/diag.h"
+#include "torq/utf8.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
@@ -62,7 +63,11 @@ void diag_add(struct diag_list *l, enum diag_severity sev,
 		}
 	} else if (sev == DIAG_WARNING) {
 		l->warnings++;
-		l->dropping = 0;
+		l->dropping = l->max_errors && l->warnings > l->max_errors;
+		if (l->dropping) {
+			l->dropped_warnings++;
+			return;
+		}
 	} else if (l->dropping) {
 		return;
 	}
@@ -87,7 +92,10 @@ void diag_list_move(struct diag_list *to, struct diag_list *from)
 				to->dropped++;
 		} else if (d->severity == DIAG_WARNING) {
 			to->warnings++;
-			to->dropping = 0;
+			to->dropping = to->max_errors &&
+				       to->warnings > to->max_errors;
+			if (to->dropping)
+				to->dropped_warnings++;
 		}
 		if (to->dropping) {
 			free((char *)d->mark.file);
@@ -100,6 +108,8 @@ void diag_list_move(struct diag_list *to, struct diag_list *from)
 	}
 	to->errors += from->dropped;
 	to->dropped += from->dropped;
+	to->warnings += from->dropped_warnings;
+	to->dropped_warnings += from->dropped_warnings;
 	free(from->items);
 	diag_list_init(from, from->max_errors);
 }
@@ -119,46 +129,76 @@ static size_t count_chars(const char *s, size_t len)
 	return n;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most len bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
+/* Byte offset of character chars of s (len bytes), or len. */
+static size_t char_offset(const char *s, size_t len, size_t chars)
 {
-	size_t n, k;
+	size_t i;
 
-	if (s[0] < 0x80)
-		return 1;
-	n = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
-	    (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	if (!n || n > len)
-		return 0;
-	for (k = 1; k < n; k++)
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-	return n;
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && !chars--)
+			return i;
+	return len;
+}
+
+/* Append len bytes of s through utf8_add_clean (which wants a string). */
+static void add_clean_n(struct buf *out, const char *s, size_t len)
+{
+	struct buf tmp = BUF_INIT;
+
+	buf_add(&tmp, s, len);
+	utf8_add_clean(out, tmp.s);
+	buf_release(&tmp);
 }
 
 /*
- * Copy a source line for display: tabs become spaces; control characters,
- * Unicode line breaks and bytes that are not UTF-8 become '?', so a
- * terminal shows the line as one line.
+ * The excerpt of a source line: at most DIAG_EXCERPT_CHARS characters
+ * around the column, "..." where it was cut, shown through
+ * utf8_add_clean() so no byte of it can drive the terminal. *caret is
+ * the column of the marked character in what was added.
  */
-static void add_printable(struct buf *out, const char *line, size_t len)
+static void add_excerpt(struct buf *out, const char *line, size_t len,
+			size_t col, size_t *caret)
 {
-	const unsigned char *s = (const unsigned char *)line;
-	size_t i = 0, n;
+	size_t chars = count_chars(line, len), from = 0, to = chars;
+	size_t b_from, b_col, b_to, at = out->len;
 
-	while (i < len) {
-		n = utf8_seq(s + i, len - i);
-		if (s[i] == '\t')
-			buf_addch(out, ' ');
-		else if (!n || s[i] < 0x20 || s[i] == 0x7f ||
-			 (n == 2 && s[i] == 0xc2 && s[i + 1] == 0x85) ||
-			 (n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
-			  (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)))
-			buf_addch(out, '?');	/* invisible or a line break */
-		else
-			buf_add(out, s + i, n);
-		i += n ? n : 1;
+	if (col > chars)
+		col = chars;
+	if (chars > DIAG_EXCERPT_CHARS) {
+		from = col > DIAG_EXCERPT_CHARS / 2 ?
+		       col - DIAG_EXCERPT_CHARS / 2 : 0;
+		to = from + DIAG_EXCERPT_CHARS;
+		if (to > chars) {
+			to = chars;
+			from = to - DIAG_EXCERPT_CHARS;
+		}
 	}
+	b_from = char_offset(line, len, from);
+	b_col = char_offset(line, len, col);
+	b_to = char_offset(line, len, to);
+	if (from)
+		buf_addstr(out, "...");
+	add_clean_n(out, line + b_from, b_col - b_from);
+	*caret = count_chars(out->s + at, out->len - at);
+	add_clean_n(out, line + b_col, b_to - b_col);
+	if (to < chars)
+		buf_addstr(out, "...");
+}
+
+/* A message, escaped, cut after DIAG_MESSAGE_CHARS characters. */
+static void add_message(struct buf *out, const char *message)
+{
+	struct buf clean = BUF_INIT;
+
+	utf8_add_clean(&clean, message);
+	if (count_chars(clean.s, clean.len) > DIAG_MESSAGE_CHARS) {
+		buf_add(out, clean.s, char_offset(clean.s, clean.len,
+						  DIAG_MESSAGE_CHARS));
+		buf_addstr(out, "...");
+	} else {
+		buf_add(out, clean.s, clean.len);
+	}
+	buf_release(&clean);
 }
 
 static void render_source(struct buf *out, const struct diag *d,
@@ -176,13 +216,10 @@ static void render_source(struct buf *out, const struct diag *d,
 		return;
 	w = snprintf(num, sizeof(num), "%u", d->mark.line);
 	buf_addf(out, " %*s | ", w, num);
-	add_printable(out, line, len);
+	/* libyaml counts columns in characters. */
+	add_excerpt(out, line, len, d->mark.col ? d->mark.col - 1 : 0, &col);
 	buf_addch(out, '\n');
 	buf_addf(out, " %*s | ", w, "");
-	/* libyaml counts columns in characters. */
-	col = d->mark.col ? d->mark.col - 1 : 0;
-	if (col > count_chars(line, len))
-		col = count_chars(line, len);
 	buf_addchars(out, ' ', col);
 	if (color)
 		buf_addstr(out, "\033[1;32m");
@@ -203,7 +240,7 @@ void diag_render(const struct diag_list *l, struct buf *out,
 		if (color)
 			buf_addstr(out, "\033[1m");
 		if (d->mark.file) {
-			buf_addstr(out, d->mark.file);
+			utf8_add_clean(out, d->mark.file);
 			if (d->mark.line)
 				buf_addf(out, ":%u:%u", d->mark.line,
 					 d->mark.col);
@@ -214,15 +251,24 @@ void diag_render(const struct diag_list *l, struct buf *out,
 		buf_addf(out, "%s:", sev_name[d->severity]);
 		if (color)
 			buf_addstr(out, "\033[0m");
-		buf_addf(out, " %s", d->message);
-		if (d->path)
-			buf_addf(out, " (at %s)", d->path);
+		/* messages quote names from the manifest: escape them */
+		buf_addch(out, ' ');
+		add_message(out, d->message);
+		if (d->path) {
+			buf_addstr(out, " (at ");
+			utf8_add_clean(out, d->path);
+			buf_addch(out, ')');
+		}
 		buf_addch(out, '\n');
 		render_source(out, d, source, ctx, color);
 	}
 	if (l->dropped)
 		buf_addf(out, "torq-apply: %zu more error%s not shown\n",
 			 l->dropped, l->dropped == 1 ? "" : "s");
+	if (l->dropped_warnings)
+		buf_addf(out, "torq-apply: %zu more warning%s not shown\n",
+			 l->dropped_warnings,
+			 l->dropped_warnings == 1 ? "" : "s");
 }
 
 static int is_ident(const char *key)

@@ -96,6 +96,24 @@ static void index_lines(struct doc_source *s)
 	}
 }
 
+void doc_hide_source(struct doc *doc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < doc->sources_nr; i++) {
+		struct doc_source *s = &doc->sources[i];
+
+		if (strcmp(s->name, name) || !s->text)
+			continue;
+		secure_zero(s->text, s->len);
+		free(s->text);
+		free(s->line_starts);
+		s->text = NULL;
+		s->line_starts = NULL;
+		s->len = s->lines = 0;
+	}
+}
+
 const char *doc_source_line(void *ctx, const char *file, unsigned line,
 			    size_t *len)
 {
@@ -106,7 +124,7 @@ const char *doc_source_line(void *ctx, const char *file, unsigned line,
 	for (i = 0; i < doc->sources_nr; i++)
 		if (!strcmp(doc->sources[i].name, file))
 			s = &doc->sources[i];
-	if (!s || !line)
+	if (!s || !s->text || !line)
 		return NULL;
 	if (!s->line_starts)
 		index_lines(s);
@@ -352,6 +370,10 @@ void doc_set_secret(struct doc *doc, json_t *node, const char *value,
 		secure_zero(s->value, s->len);
 		free(s->value);
 	}
+	s->value = NULL;
+	s->len = 0;
+	if (!value)
+		return;		/* a secret whose value is not known */
 	s->value = xmalloc(len + 1);
 	memcpy(s->value, value, len);
 	s->value[len] = '\0';

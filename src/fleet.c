@@ -143,7 +143,30 @@ out:
 	buf_release(&text);
 }
 
-int fleet_load(struct fleet *f, const char *path, struct diag_list *diags)
+/*
+ * The fleet's template is read as every client's manifest: the same rule
+ * as for extends: (resolve.h), in the fleet file's tree.
+ */
+static void check_template(struct fleet *f, const char *path, json_t *root,
+			   unsigned flags, struct diag_list *diags)
+{
+	struct buf tree = BUF_INIT, err = BUF_INIT;
+	char *real = realpath(f->template_path, NULL);
+
+	resolve_tree_root(path, &tree);
+	if (resolve_template_allowed(tree.s, f->template_path,
+				     real ? real : f->template_path, flags,
+				     &err))
+		diag_add(diags, DIAG_ERROR,
+			 doc_value_mark(&f->doc, root, "template", 0),
+			 "template", "template %s", err.s);
+	free(real);
+	buf_release(&tree);
+	buf_release(&err);
+}
+
+int fleet_load(struct fleet *f, const char *path, unsigned resolve_flags,
+	       struct diag_list *diags)
 {
 	json_t *root = NULL, *clients, *item, *names = json_object(), *v;
 	struct buf b = BUF_INIT;
@@ -181,6 +204,7 @@ int fleet_load(struct fleet *f, const char *path, struct diag_list *diags)
 	} else {
 		path_relative_to(path, tmpl, &b);
 		f->template_path = buf_detach(&b, NULL);
+		check_template(f, path, root, resolve_flags, diags);
 	}
 	clients = json_object_get(root, "clients");
 	if (!json_is_array(clients) || !json_array_size(clients))
@@ -372,6 +396,7 @@ static void run_client(struct pool *p, size_t i)
 	memset(&po, 0, sizeof(po));
 	po.manifest = p->f->template_path;
 	po.vars = &vars;
+	po.resolve_flags = o->resolve_flags;
 	po.co = o->co;
 	po.prune = o->prune;
 	po.rotate_secrets = o->rotate_secrets;

@@ -13,11 +13,13 @@ struct anchor {
 	char *name;
 	json_t *node;		/* holds a reference */
 	size_t size;		/* nodes in the subtree */
+	size_t bytes;		/* scalar bytes in the subtree */
 };
 
 struct frame {
 	json_t *node;		/* the container being built */
 	size_t size;		/* nodes so far, the container included */
+	size_t bytes;		/* scalar bytes so far */
 	char *key;		/* pending key of a mapping, or NULL */
 	struct mark key_mark;
 	char *anchor;		/* anchor to register when the container ends */
@@ -32,6 +34,7 @@ struct loader {
 	struct anchor *anchors;
 	size_t anchors_nr, anchors_alloc;
 	size_t alias_nodes;
+	size_t alias_bytes;	/* scalar bytes copied by aliases */
 	json_t *root;
 	int failed;		/* an error was reported */
 	int stop;		/* and parsing cannot go on */
@@ -206,7 +209,7 @@ static struct anchor *find_anchor(struct loader *l, const char *name)
 }
 
 static void add_anchor(struct loader *l, const char *name, json_t *node,
-		       size_t size)
+		       size_t size, size_t bytes)
 {
 	/* A later anchor of the same name replaces the earlier one (YAML). */
 	struct anchor *a = find_anchor(l, name);
@@ -220,6 +223,7 @@ static void add_anchor(struct loader *l, const char *name, json_t *node,
 	}
 	a->node = json_incref(node);
 	a->size = size;
+	a->bytes = bytes;
 }
 
 /*
@@ -228,7 +232,7 @@ static void add_anchor(struct loader *l, const char *name, json_t *node,
  * the reference to node.
  */
 static void attach(struct loader *l, json_t *node, size_t size,
-		   const struct mark *m, int is_scalar)
+		   size_t bytes, const struct mark *m, int is_scalar)
 {
 	struct frame *top;
 
@@ -239,6 +243,7 @@ static void attach(struct loader *l, json_t *node, size_t size,
 	}
 	top = &l->stack[l->depth - 1];
 	top->size += size;
+	top->bytes += bytes;
 	if (json_is_array(top->node)) {
 		if (doc_shared_node(node))
 			doc_set_value_mark(l->doc, top->node, NULL,
@@ -310,6 +315,7 @@ static void push(struct loader *l, json_t *node, const struct mark *m,
 	f = &l->stack[l->depth++];
 	f->node = node;
 	f->size = 1;
+	f->bytes = 0;
 	f->key = NULL;
 	f->anchor = anchor ? xstrdup(anchor) : NULL;
 }
@@ -325,10 +331,10 @@ static void pop(struct loader *l)
 		free(f.key);
 	}
 	if (f.anchor) {
-		add_anchor(l, f.anchor, f.node, f.size);
+		add_anchor(l, f.anchor, f.node, f.size, f.bytes);
 		free(f.anchor);
 	}
-	attach(l, f.node, f.size, &copy, 0);
+	attach(l, f.node, f.size, f.bytes, &copy, 0);
 }
 
 static void on_scalar(struct loader *l, yaml_event_t *ev)
@@ -358,8 +364,8 @@ static void on_scalar(struct loader *l, yaml_event_t *ev)
 	}
 	doc_set_mark(l->doc, v, NULL, &m);
 	if (ev->data.scalar.anchor)
-		add_anchor(l, (const char *)ev->data.scalar.anchor, v, 1);
-	attach(l, v, 1, &m, 1);
+		add_anchor(l, (const char *)ev->data.scalar.anchor, v, 1, len);
+	attach(l, v, 1, len, &m, 1);
 }
 
 static void on_alias(struct loader *l, yaml_event_t *ev)
@@ -377,28 +383,38 @@ static void on_alias(struct loader *l, yaml_event_t *ev)
 		buf_addf(&text, "*%s", name);
 		v = json_string(text.s);
 		doc_set_mark(l->doc, v, NULL, &m);
-		attach(l, v, 1, &m, 1);
+		attach(l, v, 1, text.len, &m, 1);
 		buf_release(&text);
 		return;
 	}
 	if (l->alias_limit_hit) {
-		attach(l, json_null(), 1, &m, 1);
+		attach(l, json_null(), 1, 0, &m, 1);
 		return;
 	}
-	if (l->alias_nodes + a->size > LOAD_MAX_ALIAS_NODES) {
-		/* An attack more likely than a mistake: stop here. */
+	/*
+	 * An attack more likely than a mistake: stop here. Nodes bound the
+	 * billion laughs; bytes one long string aliased many times.
+	 */
+	if (l->alias_nodes + a->size > LOAD_MAX_ALIAS_NODES ||
+	    l->alias_bytes + a->bytes > LOAD_MAX_ALIAS_BYTES) {
 		l->alias_limit_hit = 1;
 		l->stop = 1;
-		diag_add(l->diags, DIAG_ERROR, &m, NULL,
-			 "aliases expand to more than %u nodes; refusing "
-			 "(a \"billion laughs\" document?)",
-			 LOAD_MAX_ALIAS_NODES);
+		if (l->alias_nodes + a->size > LOAD_MAX_ALIAS_NODES)
+			diag_add(l->diags, DIAG_ERROR, &m, NULL,
+				 "aliases expand to more than %u nodes; "
+				 "refusing (a \"billion laughs\" document?)",
+				 LOAD_MAX_ALIAS_NODES);
+		else
+			diag_add(l->diags, DIAG_ERROR, &m, NULL,
+				 "aliases expand to more than %u MiB of "
+				 "text; refusing", LOAD_MAX_ALIAS_BYTES >> 20);
 		l->failed = 1;
-		attach(l, json_null(), 1, &m, 1);
+		attach(l, json_null(), 1, 0, &m, 1);
 		return;
 	}
 	l->alias_nodes += a->size;
-	attach(l, doc_deep_copy(l->doc, a->node), a->size, &m,
+	l->alias_bytes += a->bytes;
+	attach(l, doc_deep_copy(l->doc, a->node), a->size, a->bytes, &m,
 	       !json_is_object(a->node) && !json_is_array(a->node));
 }
 

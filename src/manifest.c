@@ -2,6 +2,7 @@
 
 #include "torq/manifest.h"
 #include "torq/check.h"
+#include "torq/desired.h"
 #include "torq/schema.h"
 #include "torq/banned.h"
 
@@ -31,6 +32,16 @@ int manifest_load(struct doc *doc, const char *path,
 	}
 	schema_validate(schema, doc->root, doc, diags);
 	check_manifest(doc, diags);
+	/*
+	 * What plan reads next, read here too, so validate refuses all that
+	 * plan refuses before it contacts the API (a secret in a name).
+	 */
+	if (diags->errors == errors) {
+		struct model m;
+
+		desired_from_manifest(doc, &m, diags);
+		model_release(&m);
+	}
 out:
 	schema_free(schema);
 	buf_release(&err);

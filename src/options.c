@@ -52,6 +52,8 @@ static int apply(const struct option *o, const char *arg, void *ctx,
 {
 	switch (o->kind) {
 	case OPT_FLAG:
+		if (o->cb)
+			return o->cb(o, NULL, ctx, err) ? OPTIONS_ERROR : 0;
 		*(int *)o->target = 1;
 		return 0;
 	case OPT_STRING:

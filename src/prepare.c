@@ -614,7 +614,8 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	plan_init(&sd->plan);
 
 	/* The desired state: secrets must resolve now. */
-	if (manifest_load(&sd->doc, o->manifest, o->vars, 0, &sd->diags) ||
+	if (manifest_load(&sd->doc, o->manifest, o->vars, o->resolve_flags,
+			  &sd->diags) ||
 	    desired_from_manifest(&sd->doc, &sd->desired, &sd->diags)) {
 		ret = -2;
 		goto out;

@@ -2,6 +2,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "torq/resolve.h"
@@ -270,7 +272,107 @@ struct chain {
 	char *real[RESOLVE_MAX_EXTENDS + 1];
 	const char *shown[RESOLVE_MAX_EXTENDS + 1];
 	size_t nr;
+	const char *root;	/* the tree templates must be in */
+	unsigned flags;
 };
+
+/* 1 when path is root or below it (both canonical). */
+static int is_under(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (!strcmp(root, "/"))
+		return 1;
+	return !strncmp(root, path, n) && (!path[n] || path[n] == '/');
+}
+
+static int has_yaml_suffix(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 5 && !strcasecmp(path + n - 5, ".yaml")) ||
+	       (n > 4 && !strcasecmp(path + n - 4, ".yml"));
+}
+
+/* realpath, or for a file that does not exist its normalized absolute path. */
+static char *absolute_path(const char *path)
+{
+	struct buf from = BUF_INIT, abs = BUF_INIT;
+	char *real = realpath(path, NULL), *cwd;
+
+	if (real)
+		return real;
+	cwd = *path == '/' ? NULL : realpath(".", NULL);
+	/* relative to a file in cwd: normalizes "..", "." and "//" */
+	buf_addf(&from, "%s/x", cwd ? cwd : "");
+	path_relative_to(from.s, path, &abs);
+	free(cwd);
+	buf_release(&from);
+	return buf_detach(&abs, NULL);
+}
+
+void resolve_tree_root(const char *top, struct buf *out)
+{
+	struct buf dir = BUF_INIT, probe = BUF_INIT;
+	struct stat st;
+	char *real, *cwd = NULL;
+
+	path_dirname(top, &dir);
+	real = realpath(dir.s, NULL);
+	if (!real)
+		real = xstrdup(dir.s);
+	/* the git work tree that holds the manifest */
+	buf_addstr(&probe, real);
+	while (probe.len) {
+		size_t len = probe.len;
+
+		buf_addstr(&probe, "/.git");
+		if (!stat(probe.s, &st)) {
+			buf_setlen(&probe, len);
+			buf_addstr(out, len ? probe.s : "/");
+			goto out;
+		}
+		buf_setlen(&probe, len);
+		while (probe.len && probe.s[probe.len - 1] != '/')
+			probe.len--;
+		if (probe.len)
+			probe.len--;
+		buf_setlen(&probe, probe.len);
+	}
+	/* else the current directory, when it holds the manifest */
+	cwd = realpath(".", NULL);
+	if (cwd && strcmp(cwd, "/") && is_under(cwd, real)) {
+		buf_addstr(out, cwd);
+		goto out;
+	}
+	buf_addstr(out, real);
+out:
+	free(cwd);
+	free(real);
+	buf_release(&dir);
+	buf_release(&probe);
+}
+
+int resolve_template_allowed(const char *root, const char *shown,
+			     const char *real, unsigned flags, struct buf *err)
+{
+	if (flags & RESOLVE_EXTENDS_ANYWHERE)
+		return 0;
+	if (!has_yaml_suffix(shown) || !has_yaml_suffix(real)) {
+		buf_addf(err, "'%s' is not a .yaml or .yml file; refusing to "
+			 "read it (--allow-extends-outside reads it anyway)",
+			 shown);
+		return -1;
+	}
+	if (!is_under(root, real)) {
+		buf_addf(err, "'%s' is outside the manifest's tree (its "
+			 "git work tree, else the current directory); "
+			 "refusing to read it (--allow-extends-outside reads "
+			 "it anyway)", shown);
+		return -1;
+	}
+	return 0;
+}
 
 static json_t *load_chain(struct doc *doc, const char *path,
 			  struct chain *chain, struct diag_list *diags)
@@ -279,11 +381,22 @@ static json_t *load_chain(struct doc *doc, const char *path,
 	struct buf base_path = BUF_INIT, msg = BUF_INIT, empty = BUF_INIT;
 	const struct mark *em;
 	struct mark m;
+	struct stat st;
 	char *real = NULL;
 	size_t i;
 
 	/* A file with recoverable errors still goes on, for more diagnostics. */
-	if (load_file(doc, path, &root, diags) && !root)
+	load_file(doc, path, &root, diags);
+	/*
+	 * A template that is not a YAML mapping, or that only its owner
+	 * may read (as a key file), is not quoted in diagnostics: what
+	 * extends: names may be a secret. The manifest named on the
+	 * command line is the user's own and is quoted.
+	 */
+	if (chain->nr > 1 && (!json_is_object(root) || stat(path, &st) ||
+			      !(st.st_mode & (S_IRGRP | S_IROTH))))
+		doc_hide_source(doc, path);
+	if (!root)
 		goto out;
 	ext = json_is_object(root) ? json_object_get(root, "extends") : NULL;
 	if (!json_is_string(ext)) {
@@ -294,15 +407,20 @@ static json_t *load_chain(struct doc *doc, const char *path,
 	em = doc_mark(doc, ext, NULL);
 	m = em ? *em : (struct mark){ path, 0, 0, 0 };
 	path_relative_to(path, json_string_value(ext), &base_path);
+	/* Judged before any access, so no answer tells what exists. */
+	real = absolute_path(base_path.s);
+	if (resolve_template_allowed(chain->root, base_path.s, real,
+				     chain->flags, &msg)) {
+		diag_add(diags, DIAG_ERROR, &m, "extends", "template %s",
+			 msg.s);
+		goto out;
+	}
 	if (access(base_path.s, R_OK)) {
 		diag_add(diags, DIAG_ERROR, &m, "extends",
 			 "cannot read template '%s': %s", base_path.s,
 			 strerror(errno));
 		goto out;
 	}
-	real = realpath(base_path.s, NULL);
-	if (!real)
-		real = xstrdup(base_path.s);
 	for (i = 0; i < chain->nr; i++) {
 		if (strcmp(chain->real[i], real))
 			continue;
@@ -595,8 +713,13 @@ static json_t *subst_string(struct subst *s, json_t *node)
 	if (failed)
 		goto out;
 	if (absent) {
-		/* Keep the reference text; there is no value to hold. */
+		/*
+		 * Keep the reference text; there is no value to hold, but the
+		 * node is still a secret, so a check that refuses secrets
+		 * (in a name, say) refuses it without the value too.
+		 */
 		set_text(s, node, &m, &tree);
+		doc_set_secret(s->doc, node, NULL, 0);
 	} else if (secret) {
 		set_text(s, node, &m, &tree);
 		doc_set_secret(s->doc, node, value.s, value.len);
@@ -678,6 +801,7 @@ int resolve_manifest(struct doc *doc, const char *path,
 {
 	struct chain chain;
 	struct subst s;
+	struct buf tree = BUF_INIT;
 	size_t errors = diags->errors;
 	const char *key;
 	json_t *root, *v;
@@ -688,8 +812,12 @@ int resolve_manifest(struct doc *doc, const char *path,
 	chain.real[0] = real ? real : xstrdup(path);
 	chain.shown[0] = path;
 	chain.nr = 1;
+	resolve_tree_root(path, &tree);
+	chain.root = tree.s;
+	chain.flags = flags;
 	root = load_chain(doc, path, &chain, diags);
 	free(chain.real[0]);
+	buf_release(&tree);
 	if (!root)
 		return -1;
 	json_decref(doc->root);

@@ -1865,15 +1865,19 @@ static void check_array(struct vctx *c, const json_t *schema,
 /*
  * format "email": a dot-atom local part (no leading, trailing or double
  * dots), one '@', and a domain of dot-separated labels (letters, digits,
- * inner hyphens, at most 63 each) or an address literal in brackets.
+ * inner hyphens, at most 63 each, at least two labels) or an address
+ * literal in brackets. RFC 5321 limits: local part 64 octets, domain
+ * 255, the whole address 254 (a path of 256 less its angle brackets).
  */
 static int is_email(const char *s, size_t len)
 {
 	static const char atext[] = "!#$%&'*+/=?^_`{|}~-";
 	const char *at = memchr(s, '@', len), *p, *end = s + len;
-	size_t label;
+	size_t label, labels = 0;
 
 	if (!at || at == s || memchr(at + 1, '@', (size_t)(end - at - 1)))
+		return 0;
+	if (len > 254 || at - s > 64 || (size_t)(end - at - 1) > 255)
 		return 0;
 	for (p = s; p < at; p++) {
 		if (*p == '.') {
@@ -1893,6 +1897,7 @@ static int is_email(const char *s, size_t len)
 			if (!label || p[-1] == '-')
 				return 0;
 			label = 0;
+			labels++;
 			continue;
 		}
 		if (!is_ascii_alnum(*p) && (*p != '-' || !label))
@@ -1900,7 +1905,8 @@ static int is_email(const char *s, size_t len)
 		if (++label > 63)
 			return 0;
 	}
-	return 1;
+	/* a@b is a name on the local network, not an address to invite */
+	return labels >= 2;
 }
 
 static void check_string(struct vctx *c, const json_t *schema,

@@ -50,11 +50,12 @@ size_t utf8_count(const char *s)
 int utf8_unsafe(unsigned long cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		cp == 0x2028 || cp == 0x2029 ||	/* line, paragraph breaks */
 		(cp >= 0x202a && cp <= 0x202e) ||	/* bidi overrides */
 		(cp >= 0x2066 && cp <= 0x2069);	/* and isolates */
 }
 
-void utf8_add_clean(struct buf *out, const char *s)
+static void add_clean(struct buf *out, const char *s, int keep_newlines)
 {
 	unsigned long cp;
 	size_t n;
@@ -64,6 +65,8 @@ void utf8_add_clean(struct buf *out, const char *s)
 		if (!n) {
 			buf_addf(out, "\\x%02x", (unsigned char)*s);
 			n = 1;
+		} else if (cp == '\n' && keep_newlines) {
+			buf_addch(out, '\n');
 		} else if (cp == '\n') {
 			buf_addstr(out, "\\n");
 		} else if (cp == '\t') {
@@ -78,6 +81,16 @@ void utf8_add_clean(struct buf *out, const char *s)
 			buf_add(out, s, n);
 		}
 	}
+}
+
+void utf8_add_clean(struct buf *out, const char *s)
+{
+	add_clean(out, s, 0);
+}
+
+void utf8_add_clean_lines(struct buf *out, const char *s)
+{
+	add_clean(out, s, 1);
 }
 
 json_t *utf8_json_string(const char *s)

@@ -26,9 +26,14 @@ def is_email(value):
     local, at, domain = value.rpartition("@")
     if not at or not _LOCAL.match(local) or not domain:
         return False
+    # RFC 5321 lengths, in octets
+    if len(value.encode()) > 254 or len(local.encode()) > 64 or \
+            len(domain.encode()) > 255:
+        return False
     if domain.startswith("[") and domain.endswith("]"):
         return True
-    return all(_LABEL.match(label) for label in domain.split("."))
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
 
 
 def main():

@@ -32,7 +32,15 @@ int cli_color(FILE *stream);
  */
 void cli_print_diags(const struct diag_list *diags, struct doc *doc);
 
-/* "torq-apply: <message>" on stderr. */
+/*
+ * printf to stream through utf8_add_clean_lines(): the one way commands
+ * print a line that holds names from a manifest or the API, so none can
+ * drive the terminal. Line breaks in the result stay line breaks.
+ */
+void cli_print(FILE *stream, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* "torq-apply: <message>" on stderr, as cli_print() cleans it. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -42,6 +50,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 struct cli_vars {
 	struct varset vars;
+	unsigned resolve_flags;		/* RESOLVE_EXTENDS_ANYWHERE */
 	struct doc doc;			/* holds --var-file texts for diagnostics */
 	struct diag_list diags;
 };
@@ -87,11 +96,16 @@ int cli_opt_var(const struct option *o, const char *arg, void *ctx,
 		struct buf *err);
 int cli_opt_var_file(const struct option *o, const char *arg, void *ctx,
 		     struct buf *err);
+int cli_opt_extends_anywhere(const struct option *o, const char *arg,
+			     void *ctx, struct buf *err);
 
 #define CLI_VAR_OPTIONS \
 	OPT_CALLBACK_("var", 0, cli_opt_var, "NAME=VALUE", \
 		      "set a variable (repeatable; wins over vars:)"), \
 	OPT_CALLBACK_("var-file", 0, cli_opt_var_file, "FILE", \
-		      "read variables from a YAML mapping (repeatable)")
+		      "read variables from a YAML mapping (repeatable)"), \
+	OPT_FLAG_CB_("allow-extends-outside", 0, cli_opt_extends_anywhere, \
+		     "let extends: read any file, not only .yaml/.yml " \
+		     "files in the manifest's tree")
 
 #endif

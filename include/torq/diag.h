@@ -43,10 +43,16 @@ struct diag_list {
 	size_t warnings;
 	size_t max_errors;	/* 0: no cap */
 	size_t dropped;		/* errors past max_errors, not kept */
+	size_t dropped_warnings; /* warnings past max_errors, not kept */
 	int dropping;		/* the last error was dropped: drop its notes */
 };
 
+/* Errors kept per list, and (separately) warnings. */
 #define DIAG_MAX_ERRORS 50
+/* Characters of a source line shown around the column. */
+#define DIAG_EXCERPT_CHARS 120
+/* Characters of a message shown (a 1 MB key quoted in one is cut). */
+#define DIAG_MESSAGE_CHARS 500
 
 void diag_list_init(struct diag_list *l, size_t max_errors);
 void diag_list_release(struct diag_list *l);
@@ -76,7 +82,11 @@ typedef const char *(*diag_source_fn)(void *ctx, const char *file,
  *       12 | the source line
  *          |     ^
  * followed by a "too many errors" line when some were dropped. color adds
- * ANSI colours. source may be NULL.
+ * ANSI colours. source may be NULL. Names, messages and the source line
+ * go through utf8_add_clean(), so nothing from a file can drive the
+ * terminal; a line longer than DIAG_EXCERPT_CHARS characters is cut to
+ * that many around the column, with "..." where it was cut; a message
+ * is cut after DIAG_MESSAGE_CHARS characters the same way.
  */
 void diag_render(const struct diag_list *l, struct buf *out,
 		 diag_source_fn source, void *ctx, int color);

@@ -44,6 +44,11 @@ void doc_release(struct doc *doc);
  */
 const char *doc_add_source(struct doc *doc, const char *name,
 			   const char *text, size_t len);
+/*
+ * Forget the text of a file (wiped first): its lines are never shown
+ * again, while marks naming it stay valid. For files that may be secret.
+ */
+void doc_hide_source(struct doc *doc, const char *name);
 /* A diag_source_fn over the doc's sources (ctx is the struct doc). */
 const char *doc_source_line(void *ctx, const char *file, unsigned line,
 			    size_t *len);
@@ -87,6 +92,8 @@ json_t *doc_deep_copy(struct doc *doc, json_t *node);
 /*
  * Secrets. value is copied (len bytes, may hold NULs); ref is what shows in
  * the tree. The node is the string node in the tree that stands for it.
+ * value NULL marks a secret whose value could not be read (validate runs
+ * without secrets): doc_is_secret() is 1, doc_secret_value() NULL.
  */
 void doc_set_secret(struct doc *doc, json_t *node, const char *value,
 		    size_t len);

@@ -42,8 +42,14 @@ struct fleet {
 	size_t nr, alloc;
 };
 
-/* Read and check a fleet file. Returns 0, or -1 with errors in diags. */
-int fleet_load(struct fleet *f, const char *path, struct diag_list *diags);
+/*
+ * Read and check a fleet file. Its template must be a .yaml or .yml file
+ * in the fleet file's tree unless resolve_flags has
+ * RESOLVE_EXTENDS_ANYWHERE (resolve_template_allowed). Returns 0, or -1
+ * with errors in diags.
+ */
+int fleet_load(struct fleet *f, const char *path, unsigned resolve_flags,
+	       struct diag_list *diags);
 void fleet_release(struct fleet *f);
 
 /* "K/N" with 0 <= K < N (a Kubernetes Indexed Job's index). */
@@ -73,6 +79,7 @@ struct fleet_options {
 	int apply;
 	const struct connect_options *co;	/* co->pool shared by all */
 	const struct varset *vars;		/* --var: under each client's */
+	unsigned resolve_flags;			/* RESOLVE_EXTENDS_ANYWHERE */
 	int prune, rotate_secrets, force;
 	unsigned parallel;			/* clients at once */
 	/* step runners to delete and create again in every client (plan.h) */

@@ -16,10 +16,13 @@
  * Refused, with a diagnostic at the place: a file over LOAD_MAX_BYTES,
  * invalid UTF-8, more than one document, duplicate keys (with a note at the
  * first), keys that are not scalars, unknown tags, unknown aliases, and
- * alias expansion beyond LOAD_MAX_ALIAS_NODES nodes (billion laughs).
+ * alias expansion beyond LOAD_MAX_ALIAS_NODES nodes (billion laughs) or
+ * LOAD_MAX_ALIAS_BYTES bytes of scalar text (one long string aliased
+ * many times), at the alias that crosses the limit.
  */
 #define LOAD_MAX_BYTES (16u << 20)
 #define LOAD_MAX_ALIAS_NODES 100000u
+#define LOAD_MAX_ALIAS_BYTES (16u << 20)
 #define LOAD_MAX_DEPTH 256u
 
 /*

@@ -10,7 +10,7 @@
  */
 enum opt_kind {
 	OPT_END,
-	OPT_FLAG,	/* int *target set to 1 */
+	OPT_FLAG,	/* int *target set to 1, or cb called (arg NULL) */
 	OPT_STRING,	/* const char **target set to the argument */
 	OPT_CALLBACK,	/* cb called with the argument, in order */
 };
@@ -30,6 +30,7 @@ struct option {
 };
 
 #define OPT_FLAG_(l, s, t, h)        { l, s, OPT_FLAG, t, NULL, NULL, h }
+#define OPT_FLAG_CB_(l, s, c, h)     { l, s, OPT_FLAG, NULL, c, NULL, h }
 #define OPT_STRING_(l, s, t, a, h)   { l, s, OPT_STRING, t, NULL, a, h }
 #define OPT_CALLBACK_(l, s, c, a, h) { l, s, OPT_CALLBACK, NULL, c, a, h }
 #define OPT_END_()                   { NULL, 0, OPT_END, NULL, NULL, NULL, NULL }

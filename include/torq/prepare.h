@@ -34,6 +34,7 @@ void prepare_cache_free(struct prepare_cache *c);
 struct prepare_options {
 	const char *manifest;
 	const struct varset *vars;
+	unsigned resolve_flags;		/* RESOLVE_EXTENDS_ANYWHERE */
 	const struct connect_options *co;
 	int prune;			/* --prune (policy.prune counts too) */
 	int rotate_secrets;

@@ -10,7 +10,10 @@
 /*
  * Turning a manifest file into its resolved document:
  *   1. load it and, through `extends:`, its templates (paths relative to
- *      the file that names them; cycles are errors), and merge each
+ *      the file that names them; cycles are errors; only .yaml and .yml
+ *      files in the manifest's tree, see resolve_template_allowed; a
+ *      template that is not a YAML mapping or that only its owner may
+ *      read is never quoted in diagnostics), and merge each
  *      template under the file that extends it: maps merge key by key,
  *      lists of named objects merge by identity (identity.h), anything
  *      else is replaced; the extending file wins;
@@ -61,7 +64,31 @@ enum resolve_flags {
 	 * warning, not an error: `validate` runs where secrets are absent.
 	 */
 	RESOLVE_SECRETS_OPTIONAL = 1 << 0,
+	/*
+	 * --allow-extends-outside: extends: may name any file, not only a
+	 * .yaml or .yml file inside the manifest's tree.
+	 */
+	RESOLVE_EXTENDS_ANYWHERE = 1 << 1,
 };
+
+/*
+ * The tree a manifest's templates must be in (README, "Templates"): the
+ * git work tree that holds the manifest top (named on the command line);
+ * else the current directory, when it holds top; else top's directory.
+ * Canonical (realpath), appended to out.
+ */
+void resolve_tree_root(const char *top, struct buf *out);
+
+/*
+ * 0 when the template shown (as written, resolved against the file that
+ * names it; real is its realpath) may be read: its name ends in .yaml or
+ * .yml and it lies under root, or flags has RESOLVE_EXTENDS_ANYWHERE.
+ * Else -1 with "'shown' is ..." in err. A file that extends: names may be
+ * anything on the machine, so nothing else is read, let alone quoted.
+ */
+int resolve_template_allowed(const char *root, const char *shown,
+			     const char *real, unsigned flags,
+			     struct buf *err);
 
 /*
  * Load path with its templates and substitute references. cli (may be

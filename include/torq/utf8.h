@@ -34,8 +34,9 @@ size_t utf8_count(const char *s);
 
 /*
  * 1 for what would let a name rewrite the text it is shown in: C0
- * controls, DEL, C1 controls, and the bidirectional overrides
- * (U+202A-U+202E) and isolates (U+2066-U+2069).
+ * controls, DEL, C1 controls, the line and paragraph separators
+ * (U+2028, U+2029), and the bidirectional overrides (U+202A-U+202E) and
+ * isolates (U+2066-U+2069).
  */
 int utf8_unsafe(unsigned long cp);
 
@@ -46,6 +47,12 @@ int utf8_unsafe(unsigned long cp);
  * its line, in its order, and cannot drive a terminal.
  */
 void utf8_add_clean(struct buf *out, const char *s);
+/*
+ * The same for a message of several lines: "\n" stays a line break, all
+ * else is escaped as utf8_add_clean() does. What the commands print as
+ * errors (cli_error) goes through this.
+ */
+void utf8_add_clean_lines(struct buf *out, const char *s);
 
 /*
  * A JSON string of s (a new reference), or JSON null for NULL. jansson

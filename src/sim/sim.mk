@@ -9,7 +9,7 @@ TORQ_SIM := $(BINDIR)/torq-sim
 # parser, did-you-mean, and the YAML loader for workflow YAML), so it
 # neither drags in nor waits for the rest of the engine.
 SIM_LIB_OBJ := $(patsubst %,$(BUILD)/src/%.o,buf wrapper options suggest \
-	load doc diag sha256)
+	load doc diag sha256 utf8)
 
 SIM_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 SIM_LIBS   := $(shell pkg-config --libs libmicrohttpd 2>/dev/null) \

@@ -115,18 +115,23 @@ static void test_diag_cap_drops_errors_and_their_notes(void **state)
 	assert_string_equal(l.items[1].message, "n0");
 	assert_string_equal(l.items[2].message, "e1");
 	assert_string_equal(l.items[3].message, "n1");
-	/* warnings are never capped, and their notes are kept */
-	for (i = 0; i < 5; i++)
+	/* warnings have a cap of their own, and their notes are kept */
+	for (i = 0; i < 2; i++)
 		diag_add(&l, DIAG_WARNING, NULL, NULL, "w%d", i);
 	diag_add(&l, DIAG_NOTE, NULL, NULL, "wn");
-	assert_int_equal(l.warnings, 5);
-	assert_int_equal(l.nr, 10);
-	assert_string_equal(l.items[8].message, "w4");
-	assert_string_equal(l.items[9].message, "wn");
+	assert_int_equal(l.warnings, 2);
+	assert_int_equal(l.nr, 7);
+	assert_string_equal(l.items[5].message, "w1");
+	assert_string_equal(l.items[6].message, "wn");
+	diag_add(&l, DIAG_WARNING, NULL, NULL, "w2");
+	diag_add(&l, DIAG_NOTE, NULL, NULL, "wn2");
+	assert_int_equal(l.warnings, 3);
+	assert_int_equal(l.dropped_warnings, 1);
+	assert_int_equal(l.nr, 7);
 	/* another error past the cap: dropped with its note again */
 	diag_add(&l, DIAG_ERROR, NULL, NULL, "e9");
 	diag_add(&l, DIAG_NOTE, NULL, NULL, "n9");
-	assert_int_equal(l.nr, 10);
+	assert_int_equal(l.nr, 7);
 	assert_int_equal(l.errors, 5);
 	assert_int_equal(l.dropped, 3);
 	diag_list_release(&l);
@@ -237,8 +242,8 @@ static void test_diag_render_sanitizes_source(void **state)
 	diag_render(&f->l, &f->out, doc_source_line, &f->doc, 0);
 	/* the caret stops at the end of the line */
 	assert_string_equal(f->out.s, "m.yaml:1:99: error: x\n"
-			    " 1 | a: caf? x?\n"
-			    "   |           ^\n");
+			    " 1 | a: caf\\xe9\\tx\\x01\n"
+			    "   |                  ^\n");
 }
 
 static void test_diag_render_caret_counts_characters(void **state)
@@ -254,6 +259,113 @@ static void test_diag_render_caret_counts_characters(void **state)
 	assert_string_equal(f->out.s, "m.yaml:1:14: error: here\n"
 			    " 1 | name: \"caf\xc3\xa9\" x\n"
 			    "   |              ^\n");
+}
+
+static void test_diag_render_escapes_what_drives_a_terminal(void **state)
+{
+	struct fixture *f = *state;
+	/* ESC, BEL and U+202E in the line, the message and the path */
+	const char *text = "name: \"\x1b[2J\a\xe2\x80\xae\" x\n";
+	struct mark m;
+
+	m = at(doc_add_source(&f->doc, "m.yaml", text, strlen(text)), 1, 16);
+	diag_add(&f->l, DIAG_ERROR, &m, "a\xe2\x80\xae",
+		 "bad '%s'", "\x1b]0;owned\a");
+	diag_render(&f->l, &f->out, doc_source_line, &f->doc, 0);
+	assert_null(strchr(f->out.s, 0x1b));
+	assert_null(strchr(f->out.s, 0x07));
+	assert_null(strstr(f->out.s, "\xe2\x80\xae"));
+	/* the caret stands under the 'x', after the escapes */
+	assert_string_equal(f->out.s,
+			    "m.yaml:1:16: error: bad '\\x1b]0;owned\\x07' "
+			    "(at a\\u202e)\n"
+			    " 1 | name: \"\\x1b[2J\\x07\\u202e\" x\n"
+			    "   |                           ^\n");
+}
+
+static void test_diag_render_cuts_long_lines_around_the_column(void **state)
+{
+	struct fixture *f = *state;
+	struct buf text = BUF_INIT, want = BUF_INIT;
+	struct mark m;
+	int i;
+
+	/* one 10 MB line, 60 errors: each excerpt stays short */
+	buf_addchars(&text, 'a', 5000000);
+	buf_addstr(&text, "HERE");
+	buf_addchars(&text, 'b', 5000000);
+	m = at(doc_add_source(&f->doc, "m.yaml", text.s, text.len), 1,
+	       5000001);
+	for (i = 0; i < 60; i++)
+		diag_add(&f->l, DIAG_ERROR, &m, NULL, "bad");
+	diag_render(&f->l, &f->out, doc_source_line, &f->doc, 0);
+	assert_true(f->out.len < 60 * 300);
+	buf_addstr(&want, "m.yaml:1:5000001: error: bad\n 1 | ...");
+	buf_addchars(&want, 'a', DIAG_EXCERPT_CHARS / 2);
+	buf_addstr(&want, "HERE");
+	buf_addchars(&want, 'b', DIAG_EXCERPT_CHARS / 2 - 4);
+	buf_addstr(&want, "...\n   | ");
+	buf_addchars(&want, ' ', 3 + DIAG_EXCERPT_CHARS / 2);
+	buf_addstr(&want, "^\n");
+	assert_memory_equal(f->out.s, want.s, want.len);
+	buf_release(&text);
+	buf_release(&want);
+}
+
+static void test_diag_render_long_line_cut_at_its_ends(void **state)
+{
+	struct fixture *f = *state;
+	struct buf text = BUF_INIT;
+	struct mark m;
+
+	buf_addstr(&text, "k: ");
+	buf_addchars(&text, 'z', 300);
+	m = at(doc_add_source(&f->doc, "m.yaml", text.s, text.len), 1, 1);
+	diag_add(&f->l, DIAG_ERROR, &m, NULL, "first");
+	m.col = 303;
+	diag_add(&f->l, DIAG_ERROR, &m, NULL, "last");
+	diag_render(&f->l, &f->out, doc_source_line, &f->doc, 0);
+	/* at the start: no leading "...", the caret at column 0 */
+	assert_non_null(strstr(f->out.s, " 1 | k: zzz"));
+	assert_non_null(strstr(f->out.s, "zzz...\n   | ^\n"));
+	/* at the end: the window ends with the line, the caret on its end */
+	assert_non_null(strstr(f->out.s, "zzz\n   |    "));
+	buf_release(&text);
+}
+
+static void test_diag_render_cuts_long_messages(void **state)
+{
+	struct fixture *f = *state;
+	struct buf key = BUF_INIT, want = BUF_INIT;
+
+	/* a 1 MB key quoted in a message */
+	buf_addchars(&key, 'k', 1u << 20);
+	diag_add(&f->l, DIAG_ERROR, NULL, "a", "duplicate key '%s'", key.s);
+	diag_render(&f->l, &f->out, NULL, NULL, 0);
+	buf_addstr(&want, "error: duplicate key '");
+	buf_addchars(&want, 'k', DIAG_MESSAGE_CHARS - 15);
+	buf_addstr(&want, "... (at a)\n");
+	assert_string_equal(f->out.s, want.s);
+	buf_release(&key);
+	buf_release(&want);
+}
+
+static void test_diag_cap_holds_for_warnings(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	diag_list_release(&f->l);
+	diag_list_init(&f->l, 3);
+	for (i = 0; i < 10; i++)
+		diag_add(&f->l, DIAG_WARNING, NULL, NULL, "w%d", i);
+	assert_int_equal(f->l.nr, 3);
+	assert_int_equal(f->l.warnings, 10);
+	assert_int_equal(f->l.dropped_warnings, 7);
+	diag_render(&f->l, &f->out, NULL, NULL, 0);
+	assert_string_equal(f->out.s, "warning: w0\nwarning: w1\n"
+			    "warning: w2\n"
+			    "torq-apply: 7 more warnings not shown\n");
 }
 
 static void test_diag_render_too_many_errors_line(void **state)
@@ -429,6 +541,11 @@ int main(void)
 		T(test_diag_render_whole_file_has_no_position),
 		T(test_diag_render_sanitizes_source),
 		T(test_diag_render_caret_counts_characters),
+		T(test_diag_render_escapes_what_drives_a_terminal),
+		T(test_diag_render_cuts_long_lines_around_the_column),
+		T(test_diag_render_long_line_cut_at_its_ends),
+		T(test_diag_render_cuts_long_messages),
+		T(test_diag_cap_holds_for_warnings),
 		T(test_diag_render_too_many_errors_line),
 		T(test_diag_render_color),
 		T(test_diag_paths),

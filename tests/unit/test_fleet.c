@@ -74,7 +74,7 @@ static void test_fleet_load(void **state)
 
 	(void)state;
 	diag_list_init(&d, 0);
-	assert_int_equal(fleet_load(&f, path, &d), 0);
+	assert_int_equal(fleet_load(&f, path, 0, &d), 0);
 	assert_int_equal(f.nr, 1);
 	assert_string_equal(f.template_path, "/tmp/t/soc.yaml");
 	assert_string_equal(f.clients[0].credentials, "/tmp/k/acme.json");
@@ -95,7 +95,7 @@ static void test_fleet_load_errors(void **state)
 
 	(void)state;
 	diag_list_init(&d, 0);
-	assert_int_equal(fleet_load(&f, path, &d), -1);
+	assert_int_equal(fleet_load(&f, path, 0, &d), -1);
 	/* unknown key, version, template, empty clients */
 	assert_int_equal(d.errors, 4);
 	assert_int_equal(d.items[0].mark.line, 3);
@@ -103,6 +103,46 @@ static void test_fleet_load_errors(void **state)
 	diag_list_release(&d);
 	unlink(path);
 	free(path);
+}
+
+/* The template is read as a manifest: only YAML in the fleet's tree. */
+static void test_fleet_template_outside_the_tree(void **state)
+{
+	static const char *const refused[] = {
+		"/etc/passwd", "/etc/torq-nowhere/soc.yaml", "k/acme.json",
+	};
+	struct fleet f;
+	struct diag_list d;
+	struct buf text = BUF_INIT;
+	char *path;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		buf_reset(&text);
+		buf_addf(&text, "version: 1\ntemplate: %s\nclients:\n"
+			 "  - { name: acme, credentials: k/acme.json }\n",
+			 refused[i]);
+		path = write_tmp(text.s);
+		diag_list_init(&d, 0);
+		assert_int_equal(fleet_load(&f, path, 0, &d), -1);
+		assert_int_equal(d.errors, 1);
+		assert_string_equal(d.items[0].path, "template");
+		assert_non_null(strstr(d.items[0].message,
+				       "--allow-extends-outside"));
+		assert_int_equal(d.items[0].mark.line, 2);
+		fleet_release(&f);
+		diag_list_release(&d);
+		/* the flag lets the user read it anyway */
+		diag_list_init(&d, 0);
+		assert_int_equal(fleet_load(&f, path,
+					    RESOLVE_EXTENDS_ANYWHERE, &d), 0);
+		fleet_release(&f);
+		diag_list_release(&d);
+		unlink(path);
+		free(path);
+	}
+	buf_release(&text);
 }
 
 static json_t *part(const char *names, const char *status)
@@ -159,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_fleet_shards_partition),
 		cmocka_unit_test(test_fleet_load),
 		cmocka_unit_test(test_fleet_load_errors),
+		cmocka_unit_test(test_fleet_template_outside_the_tree),
 		cmocka_unit_test(test_fleet_summary_merge),
 	};
 

@@ -604,6 +604,47 @@ static void test_load_billion_laughs_is_refused(void **state)
 	assert_null(f->root);
 }
 
+static void test_load_long_string_aliased_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct buf text = BUF_INIT;
+	int i, ret;
+
+	/* 1 MiB of text, aliased 5000 times: 5 GB if expanded */
+	buf_addstr(&text, "big: &s \"");
+	buf_addchars(&text, 'x', 1u << 20);
+	buf_addstr(&text, "\"\nlist:\n");
+	for (i = 0; i < 5000; i++)
+		buf_addstr(&text, "  - *s\n");
+	ret = load(f, text.s);
+	buf_release(&text);
+	assert_int_equal(ret, -1);
+	assert_int_equal(f->diags.errors, 1);
+	assert_string_equal(f->diags.items[0].message,
+			    "aliases expand to more than 16 MiB of text; "
+			    "refusing");
+	/* at the 17th alias: 16 copies fit in 16 MiB, not 17 */
+	assert_int_equal(f->diags.items[0].mark.line, 3 + 16);
+	assert_int_equal(f->diags.items[0].mark.col, 5);
+	assert_null(f->root);
+}
+
+static void test_load_aliased_text_up_to_the_limit_is_fine(void **state)
+{
+	struct fixture *f = *state;
+	struct buf text = BUF_INIT;
+	int i;
+
+	buf_addstr(&text, "big: &s \"");
+	buf_addchars(&text, 'x', 1u << 20);
+	buf_addstr(&text, "\"\nlist:\n");
+	for (i = 0; i < 16; i++)
+		buf_addstr(&text, "  - *s\n");
+	assert_int_equal(load(f, text.s), 0);
+	assert_int_equal(json_array_size(get(f, "list")), 16);
+	buf_release(&text);
+}
+
 static void test_load_many_small_aliases_are_fine(void **state)
 {
 	struct fixture *f = *state;
@@ -843,6 +884,8 @@ int main(void)
 		T(test_load_unicode_line_separators_keep_positions),
 		T(test_load_nul_byte),
 		T(test_load_billion_laughs_is_refused),
+		T(test_load_long_string_aliased_is_refused),
+		T(test_load_aliased_text_up_to_the_limit_is_fine),
 		T(test_load_many_small_aliases_are_fine),
 		T(test_load_deep_nesting_is_refused),
 		T(test_load_tags),

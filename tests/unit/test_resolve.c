@@ -370,10 +370,14 @@ static void test_resolve_missing_secret_warns_only_when_optional(void **state)
 	assert_int_equal(f->diags.items[0].severity, DIAG_WARNING);
 	assert_int_equal(f->diags.items[1].severity, DIAG_WARNING);
 	a = at(f, "a", NULL);
-	/* no value to hold: the reference text, and no secret */
+	/*
+	 * no value to hold: the reference text, still a secret (a name
+	 * that is one is refused without its value too), with no value
+	 */
 	assert_string_equal(json_string_value(a),
 			    "${secret:env:TORQ_T_ABSENT}");
-	assert_false(doc_is_secret(&f->doc, a));
+	assert_true(doc_is_secret(&f->doc, a));
+	assert_null(doc_secret_value(&f->doc, a, NULL));
 	assert_string_equal(str_at(f, "t", NULL), "${secret:file:none.txt}");
 }
 
@@ -461,6 +465,63 @@ static void test_resolve_other_roots(void **state)
 			    "cannot read file: No such file or directory");
 	assert_string_equal(f->diags.items[0].mark.file,
 			    in_dir(f, "missing.yaml"));
+}
+
+/* A template only its owner may read (a key file?) is never quoted. */
+static void test_resolve_extends_owner_only_template_not_quoted(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "{client_id: k, client_secret: s3cr3t-value}\n";
+	size_t len;
+
+	put(f, "m.yaml", "version: 1\nextends: key.yaml\n");
+	testdir_put(&f->d, "key.yaml", text, strlen(text), 0600);
+	assert_int_equal(resolve(f, "m.yaml", 0), 0);
+	assert_non_null(doc_source_line(&f->doc, in_dir(f, "m.yaml"), 1,
+					&len));
+	assert_null(doc_source_line(&f->doc, in_dir(f, "key.yaml"), 1,
+				    &len));
+	/* readable by others: a template like any other, quoted */
+	testdir_put(&f->d, "key.yaml", text, strlen(text), 0644);
+	assert_int_equal(resolve(f, "m.yaml", 0), 0);
+	assert_non_null(doc_source_line(&f->doc, in_dir(f, "key.yaml"), 1,
+					&len));
+	/* a template that is not a mapping is not quoted either */
+	put(f, "key.yaml", "root:x:0:0:root:/root:/bin/sh\n");
+	assert_int_equal(resolve(f, "m.yaml", 0), -1);
+	assert_null(doc_source_line(&f->doc, in_dir(f, "key.yaml"), 1,
+				    &len));
+}
+
+/* Only .yaml and .yml files in the manifest's tree, unless allowed. */
+static void test_resolve_extends_stays_in_the_tree(void **state)
+{
+	struct fixture *f = *state;
+
+	put(f, "m.yaml", "version: 1\nextends: ../nowhere/t.yaml\n");
+	assert_int_equal(resolve(f, "m.yaml", 0), -1);
+	assert_int_equal(f->diags.errors, 1);
+	assert_non_null(strstr(f->diags.items[0].message,
+			       "is outside the manifest's tree"));
+	assert_int_equal(f->diags.items[0].mark.line, 2);
+	assert_int_equal(resolve(f, "m.yaml", RESOLVE_EXTENDS_ANYWHERE), -1);
+	assert_non_null(strstr(f->diags.items[0].message,
+			       "cannot read template"));
+	put(f, "m.yaml", "version: 1\nextends: t.json\n");
+	put(f, "t.json", "{}\n");
+	assert_int_equal(resolve(f, "m.yaml", 0), -1);
+	assert_non_null(strstr(f->diags.items[0].message,
+			       "/t.json' is not a .yaml or .yml file; "
+			       "refusing to read it (--allow-extends-outside "
+			       "reads it anyway)"));
+	assert_int_equal(resolve(f, "m.yaml", RESOLVE_EXTENDS_ANYWHERE), 0);
+	/* a link named .yaml to a file that is not YAML: the same */
+	buf_reset(&f->tmp);
+	buf_addstr(&f->tmp, in_dir(f, "t.json"));
+	assert_int_equal(symlink(f->tmp.s, in_dir(f, "l.yaml")), 0);
+	put(f, "m.yaml", "version: 1\nextends: l.yaml\n");
+	assert_int_equal(resolve(f, "m.yaml", 0), -1);
+	assert_non_null(strstr(f->diags.items[0].message, "not a .yaml"));
 }
 
 static void test_resolve_extends_merges_maps(void **state)
@@ -869,6 +930,8 @@ int main(void)
 		T(test_resolve_secret_file_too_large),
 		T(test_resolve_errors_of_all_stages_in_one_run),
 		T(test_resolve_other_roots),
+		T(test_resolve_extends_owner_only_template_not_quoted),
+		T(test_resolve_extends_stays_in_the_tree),
 		T(test_resolve_extends_merges_maps),
 		T(test_resolve_extends_merges_users_by_email),
 		T(test_resolve_extends_merges_named_lists),

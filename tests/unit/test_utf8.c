@@ -166,12 +166,13 @@ static void test_utf8_unsafe_code_points(void **state)
 	static const unsigned long unsafe[] = {
 		0x00, 0x09, 0x0a, 0x1b, 0x1f,		/* C0 */
 		0x7f, 0x80, 0x85, 0x9b, 0x9f,		/* DEL, C1 */
+		0x2028, 0x2029,			/* line, paragraph */
 		0x202a, 0x202b, 0x202c, 0x202d, 0x202e,	/* overrides */
 		0x2066, 0x2067, 0x2068, 0x2069,		/* isolates */
 	};
 	static const unsigned long safe[] = {
-		0x20, 0x41, 0x7e, 0xa0, 0xe9, 0x2028, 0x2029,
-		0x202f, 0x2065, 0x206a, 0xfeff, 0xfffd, 0x10ffff,
+		0x20, 0x41, 0x7e, 0xa0, 0xe9, 0x2027, 0x202f,
+		0x2065, 0x206a, 0xfeff, 0xfffd, 0x10ffff,
 	};
 	size_t i;
 
@@ -200,8 +201,10 @@ static void test_utf8_add_clean_escapes(void **state)
 		{ "\xc2\x85\xc2\x9b", "\\u0085\\u009b" },
 		{ "a\xe2\x80\xae" "b", "a\\u202eb" },
 		{ "\xe2\x81\xa6\xe2\x81\xa9", "\\u2066\\u2069" },
-		/* not in the set: line and paragraph separators, BOM */
-		{ "\xe2\x80\xa8\xef\xbb\xbf", "\xe2\x80\xa8\xef\xbb\xbf" },
+		/* line and paragraph separators break lines in viewers */
+		{ "a\xe2\x80\xa8\xe2\x80\xa9", "a\\u2028\\u2029" },
+		/* not in the set: the BOM */
+		{ "\xef\xbb\xbf", "\xef\xbb\xbf" },
 		/* bytes that are not UTF-8, one at a time */
 		{ "\xff", "\\xff" },
 		{ "\xc3(", "\\xc3(" },
@@ -227,6 +230,10 @@ static void test_utf8_add_clean_escapes(void **state)
 	buf_addstr(&b, "name: ");
 	utf8_add_clean(&b, "x\n");
 	assert_string_equal(b.s, "name: x\\n");
+	/* the same, keeping line breaks, for messages of several lines */
+	buf_reset(&b);
+	utf8_add_clean_lines(&b, "a\x1b\nb\tc");
+	assert_string_equal(b.s, "a\\x1b\nb\\tc");
 	buf_release(&b);
 }
 
