@@ -204,7 +204,9 @@ static int check_converged(const struct prepare_options *po)
 	 */
 	fresh.fresh_contents = 1;
 	fresh.lock = 0;
-	fresh.replace_runners_nr = 0;	/* replaced now: plan as usual */
+	/* replaced and rotated now: plan as usual */
+	fresh.replace_runners_nr = 0;
+	fresh.rotate_secrets = 0;
 	rc = prepare_plan(&fresh, &again, &err);
 	if (!rc && prepared_save_state(&again, &err)) {
 		fprintf(stderr, "torq-apply: warning: %s\n", err.s);
