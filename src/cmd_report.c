@@ -95,6 +95,20 @@ out:
 	return ret;
 }
 
+/* The clients whose drift is unknown: their plan failed. */
+static size_t unjudged(const json_t *drift)
+{
+	const json_t *c;
+	const char *st;
+	size_t i, n = 0;
+
+	json_array_foreach(drift, i, c) {
+		st = json_string_value(json_object_get(c, "status"));
+		n += !st || (strcmp(st, "ok") && strcmp(st, "changes"));
+	}
+	return n;
+}
+
 static void drift_text(const json_t *drift, struct buf *out)
 {
 	const json_t *c;
@@ -215,6 +229,12 @@ int cmd_report(int argc, const char **argv)
 	}
 	if (fwrite(out.s, 1, out.len, stdout) != out.len || fflush(stdout)) {
 		cli_error("cannot write the report: %s", strerror(errno));
+		goto out;
+	}
+	if (drift && unjudged(drift)) {
+		cli_error("%zu of %zu clients could not be judged (drift "
+			  "unknown: see why above)", unjudged(drift),
+			  json_array_size(drift));
 		goto out;
 	}
 	ret = EXIT_OK;

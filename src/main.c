@@ -4,6 +4,8 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "torq/cli.h"
@@ -47,6 +49,19 @@ static void usage(FILE *f)
 	fprintf(f, "\n'torq-apply COMMAND --help' describes a command.\n");
 }
 
+/*
+ * Keys and integration secrets live in this process's memory: a core
+ * dump (a crash, SIGQUIT, gcore) must not write them to disk. No core
+ * file, and not dumpable (nor attachable by other users' debuggers).
+ */
+static void no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char **args = (const char **)argv + 1;
@@ -54,6 +69,7 @@ int main(int argc, char **argv)
 	const char *hint;
 	size_t i;
 
+	no_core_dumps();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_ERROR;

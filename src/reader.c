@@ -492,11 +492,18 @@ out:
 	return ret;
 }
 
+/* As a person sorts: letters' case aside first; then exactly; then id. */
 static int by_name(const void *a, const void *b)
 {
 	const struct model_workspace *x = a, *y = b;
+	const char *xn = x->name ? x->name : "", *yn = y->name ? y->name : "";
+	int r = strcasecmp(xn, yn);
 
-	return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+	if (!r)
+		r = strcmp(xn, yn);
+	if (!r)
+		r = strcmp(x->id ? x->id : "", y->id ? y->id : "");
+	return r;
 }
 
 int reader_workspaces(struct client *c, struct session *s,

@@ -6,8 +6,9 @@ usage: verdict.py TORQ_APPLY
 Every manifest of the golden validate cases (tests/cases/validate/*), and
 of the plan cases that stop before any API call because the manifest is
 not valid (tests/plan/cases/*), goes through both `validate` and `plan`.
-plan runs against an endpoint where nothing listens, so it can only get
-as far as the manifest: a manifest validate refuses, plan must refuse
+plan runs against an endpoint that refuses every key at once (a 401 to
+the token request: no retries, no waiting), so it can only get as far
+as the manifest: a manifest validate refuses, plan must refuse
 ("is not valid; nothing was read"), and one validate passes, plan must
 take to the API. The one difference allowed is the one validate is for:
 a secret it cannot read is a warning there and an error in plan.
@@ -19,8 +20,35 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-DEAD = "http://127.0.0.1:9"
+DEAD = "http://127.0.0.1:9"     # replaced by the refusing server's address
+
+
+class Refuse(BaseHTTPRequestHandler):
+    """Every request: 401, as Torq answers a key it does not know."""
+
+    def refuse(self):
+        body = b'{"code": 16, "message": "invalid client credentials"}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = refuse
+
+    def log_message(self, *args):
+        pass
+
+
+def refusing_server():
+    global DEAD
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    DEAD = "http://127.0.0.1:%d" % srv.server_address[1]
+    return srv
 SECRET_ONLY = ("the secret is needed to plan and apply",
                "cannot read secret file")
 # options of validate that plan takes too, and whether they take a value
@@ -117,6 +145,7 @@ def judge_all(tool, name, cwd, env, opts, files, failed):
 
 def main():
     tool = os.path.abspath(sys.argv[1])
+    refusing_server()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     checked, failed = 0, []
     vroot = os.path.join(root, "tests", "cases", "validate")

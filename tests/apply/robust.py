@@ -463,6 +463,40 @@ def confirm_fails(run, seed):
     return None
 
 
+def no_core_dumps(run, seed):
+    """A command holding secrets can write no core file: its core size
+    limit is 0, soft and hard, whatever the shell allowed."""
+    http(run.base, "POST", "/_sim/faults", {"rules": [
+        {"route": "*", "kind": "latency", "latency_ms": 300, "every": 1}]})
+    p = subprocess.Popen(
+        ["bash", "-c", "ulimit -c unlimited && exec \"$0\" \"$@\"",
+         run.tool, "plan", MANIFEST, "--credentials",
+         "secrets/template.json"], cwd=run.work, env=run.env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    limits = ""
+    for _ in range(200):
+        try:
+            with open("/proc/%d/limits" % p.pid) as f:
+                limits = f.read()
+            with open("/proc/%d/cmdline" % p.pid, "rb") as f:
+                if run.tool.encode() in f.read():
+                    break
+        except OSError:
+            break
+        time.sleep(0.01)
+    time.sleep(0.2)
+    try:
+        with open("/proc/%d/limits" % p.pid) as f:
+            limits = f.read()
+    except OSError:
+        pass
+    p.communicate(timeout=120)
+    core = [l for l in limits.splitlines() if l.startswith("Max core")]
+    if not core or core[0].split()[4:6] != ["0", "0"]:
+        return "core dumps: a running plan allows them: %s" % (core or limits)
+    return None
+
+
 def main():
     tool, sim = (os.path.abspath(a) for a in sys.argv[1:3])
     seeds = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3
@@ -480,7 +514,8 @@ def main():
                 print("FAIL " + problem)
                 return 1
     for test in (runner_sigkill, runner_sigterm_twice, runner_sigterm,
-                 step_times, race, race_lock_timeout, confirm_fails):
+                 step_times, race, race_lock_timeout, confirm_fails,
+                 no_core_dumps):
         run = Run(tool, sim, root)
         try:
             problem = test(run, 0)
