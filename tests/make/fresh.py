@@ -47,12 +47,17 @@ TARGETS = {
 def main():
     root = os.getcwd()
     failures = []
+    # a user's first make, not a child of this one: make check SANITIZE=1
+    # passes its settings down in MAKEFLAGS and the environment
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR")
+           if k in os.environ}
     with tempfile.TemporaryDirectory(prefix="torq-fresh-") as tree:
         shipped.copy_tree(root, ".", tree)
         for target, programs in TARGETS.items():
             run = subprocess.run(
                 ["make", "-n", "--warn-undefined-variables"] +
-                target.split(), cwd=tree, capture_output=True, text=True)
+                target.split(), cwd=tree, capture_output=True, text=True,
+                env=env)
             out = run.stdout + run.stderr
             problems = []
             if run.returncode != 0:
