@@ -48,6 +48,11 @@ expired over and over, a lost install command): a step failing with, say,
 a 404 or a 400 fails the soak, and so does any failure when only latency
 was injected. It is followed by the next run; after K=6 failures in a row
 the faults are cleared and the next run must succeed.
+Field case: about one step in RACE_ONE_IN is two applies of the same
+edited manifest at once (every request 20 ms late, no other fault): both
+must exit 0, neither may report the other as an interrupted run, no object
+may be duplicated or lost (the workspace lock makes the second wait and
+plan afresh).
 After a SIGKILL the same manifest is applied without faults until it
 succeeds (at most 3 times), then checked. After every run all captured
 output and every file under the work directory are searched for every
@@ -801,6 +806,15 @@ def storm(seed, step):
         "%d:%d:storm" % (seed, block)).random() < STORM_ODDS
 
 
+RACE_ONE_IN = 10          # field case: two applies racing on one workspace
+
+
+def race_now(seed, step):
+    """Whether this step is two applies at once (never the first)."""
+    return step > 1 and random.Random("%d:%d:race" % (seed, step)) \
+        .randrange(RACE_ONE_IN) == 0
+
+
 def fault_label(rule):
     kind = rule["kind"]
     if kind == "status":
@@ -1305,6 +1319,67 @@ class Soak:
                           label, fired, "\n  ".join(unexplained)))
         return "failed"
 
+    def race(self, label):
+        """Field case: two applies of the same edited manifest at once, on
+        one machine, every request 20 ms late to widen the race. The
+        workspace lock makes the second wait and plan afresh: both exit 0,
+        nothing is duplicated or lost, and neither reports the other as an
+        interrupted run."""
+        self.sim_alive()
+        self.counts["runs"] += 2
+        self.counts["races"] = self.counts.get("races", 0) + 1
+        rules = [{"route": "*", "kind": "latency", "latency_ms": 20,
+                  "every": 1}]
+        self.set_faults(rules, 0)
+        args = ["apply", "soak.yaml", "--yes"]
+        if self.model.prune_via.startswith("flag"):
+            args.append("--prune")
+        cmd = [self.tool] + args + ["--credentials", "secrets/org.json"]
+        procs = [subprocess.Popen(cmd, cwd=self.work, env=self.run_env(),
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+                 for _ in range(2)]
+        t0 = time.monotonic()
+        outs = []
+        for p in procs:
+            try:
+                out, err = p.communicate(timeout=HANG_S)
+            except subprocess.TimeoutExpired:
+                for q2 in procs:
+                    q2.kill()
+                self.fail("%s: two applies at once hung (over %d s)" %
+                          (label, HANG_S))
+            outs.append((out.decode("utf-8", "replace"),
+                         err.decode("utf-8", "replace")))
+        self.last_time = time.monotonic() - t0
+        codes = [p.returncode for p in procs]
+        text = "".join(o + e for o, e in outs)
+        self.last.update(label=label, rules=rules, rc=codes, args=args,
+                         out="".join(o for o, _ in outs),
+                         err="".join(e for _, e in outs),
+                         time=self.last_time)
+        self.history.append("%s: two applies at once, rc %s in %.2f s" % (
+            label, codes, self.last_time))
+        self.history = self.history[-12:]
+        if self.verbose:
+            print("  %s: two applies at once -> exit %s in %.2f s" % (
+                label, codes, self.last_time), flush=True)
+        self.clear_faults()
+        self.scan_secrets(label, [("stdout", text), ("stderr", text)])
+        self.check_modes(label)
+        if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:|"
+                     r"Segmentation fault|Assertion .* failed", text):
+            self.fail("%s: the client crashed:\n%s" % (label, text[-4000:]))
+        self.check_duplicates(label)
+        if codes != [0, 0]:
+            self.fail("%s: two applies at once exited %s:\n%s" % (
+                label, codes, text[-6000:]))
+        if "was interrupted" in text:
+            self.fail("%s: an apply took the other for an interrupted run:"
+                      "\n%s" % (label, text[-6000:]))
+        self.check_converged(label)
+
     def note_failures(self, label, text):
         """Counts why steps (or the whole run) failed, without ids; returns
         the failures no injected fault explains."""
@@ -1533,6 +1608,9 @@ class Soak:
             for e, r in self.model.users:
                 if r == "Owner":
                     self.owner_ever.add(e.lower())
+            if race_now(self.seed, step) and key_exists and not pending:
+                self.race(label + " (two at once)")
+                continue
             if fails >= MAX_FAILS:
                 # K failures in a row: without faults it must succeed
                 self.counts["forced"] += 1
@@ -1641,6 +1719,8 @@ class Soak:
               "%d replaced; verdict: no install command lost silently" % (
                   c["field_runner_kills"], c["lost_reported"],
                   c["lost_replaced"]))
+        print("soak: %d field cases of two applies racing on one workspace"
+              % c.get("races", 0))
         top = sorted(self.reasons.items(), key=lambda kv: -kv[1])[:8]
         if top:
             print("soak: why steps failed under faults (top %d):" % len(top))
