@@ -24,6 +24,7 @@ After each, a plan must show no changes and torq-sim's state must hold no
 duplicate user, invitation, claim mapping, integration, step runner or
 workflow. Prints one line per run; exits 1 on the first failure.
 """
+import fcntl
 import json
 import os
 import random
@@ -442,6 +443,36 @@ def race_lock_timeout(run, seed):
     return None
 
 
+def fleet_lock(run, seed):
+    """fleet apply: a client whose workspace another process holds fails
+    alone, naming the holder; the other clients are applied."""
+    fleet = "manifests/examples/fleet/fleet.yaml"
+    locks = os.path.join(run.work, "manifests/examples/fleet/.torq-apply",
+                         "fleet", "globex", ".torq-apply", "locks")
+    rc, out, err = run.torq("fleet", "apply", fleet, "--yes", "--only",
+                            "globex")
+    if rc != 0:
+        return "fleet-lock: the globex apply failed:\n%s%s" % (out, err)
+    name = os.listdir(locks)[0]
+    with open(os.path.join(locks, name), "r+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.write("4242 ci-runner-7 2026-12-04T04:00:00Z\n")
+        f.flush()
+        rc, out, err = run.torq("fleet", "apply", fleet, "--yes",
+                                "--lock-timeout", "0")
+    text = out + err
+    if rc != 1 or "is being changed by pid 4242 on ci-runner-7 since " \
+            "2026-12-04T04:00:00Z" not in text:
+        return "fleet-lock: globex did not fail naming the holder " \
+            "(exit %d):\n%s" % (rc, text)
+    state = http(run.base, "GET", "/_sim/state")
+    names = [w["name"] for w in state["workspaces"]]
+    if "acme SOC" not in names or "initech SOC" not in names:
+        return "fleet-lock: the other clients were not applied: %s" % names
+    dups = duplicates(state)
+    return "fleet-lock: " + "; ".join(dups) if dups else None
+
+
 def confirm_fails(run, seed):
     """apply exits 1 when the read that confirms it fails."""
     why = race_setup(run)
@@ -515,7 +546,7 @@ def main():
                 return 1
     for test in (runner_sigkill, runner_sigterm_twice, runner_sigterm,
                  step_times, race, race_lock_timeout, confirm_fails,
-                 no_core_dumps):
+                 fleet_lock, no_core_dumps):
         run = Run(tool, sim, root)
         try:
             problem = test(run, 0)
