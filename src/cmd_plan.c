@@ -99,7 +99,8 @@ int cmd_plan(int argc, const char **argv)
 			      "Read the workspace the manifest describes and "
 			      "show what apply would change.\nChanges nothing."
 			      " Exit 0 on success (with --detailed-exitcode: "
-			      "0 no changes,\n2 changes), 1 on an error.",
+			      "0 no changes,\n2 changes or a problem), 1 on an "
+			      "error.",
 			      opts, &err);
 		fputs(err.s, stdout);
 		ret = EXIT_OK;
@@ -168,7 +169,9 @@ int cmd_plan(int argc, const char **argv)
 		}
 		fprintf(stderr, "torq-apply: plan saved to '%s'\n", pc.out);
 	}
-	ret = pc.detailed && !plan_empty(&pp.plan) ? EXIT_CHANGES : EXIT_OK;
+	/* a drift check must not pass a problem only an option mends */
+	ret = pc.detailed && (!plan_empty(&pp.plan) || pp.plan.problems_nr) ?
+	      EXIT_CHANGES : EXIT_OK;
 out:
 	json_decref(j);
 	if (prepared)
