@@ -437,7 +437,7 @@ static void ws_created(struct op *op, const struct client_response *res)
 	struct exec *x = op->x;
 	const struct model_workspace *ws = &x->env->desired->workspace;
 	json_t *key, *w;
-	struct credentials c = { NULL, NULL };
+	struct credentials c = { NULL, NULL, NULL, NULL };
 	struct buf err = BUF_INIT;
 
 	if (res->code == CLIENT_OUTCOME_UNKNOWN && op->resent < MAX_RESENDS) {
@@ -455,6 +455,9 @@ static void ws_created(struct op *op, const struct client_response *res)
 		key = json_object_get(w, "api_key");	/* either place */
 	c.client_id = (char *)str(key, "client_id");
 	c.client_secret = (char *)str(key, "client_secret");
+	/* The key file says whose it is: the next run checks it (prepare.c) */
+	c.workspace_name = (char *)op->s->identity;
+	c.workspace_id = (char *)str(w, "id");
 	if (!c.client_id || !c.client_secret) {
 		op_fail(op, "workspace '%s' was created, but the answer holds "
 			"no API key", op->s->identity);

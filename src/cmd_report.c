@@ -143,7 +143,7 @@ int cmd_report(int argc, const char **argv)
 {
 	struct report_cmd rc;
 	struct connection conn;
-	struct credentials key = { NULL, NULL };
+	struct credentials key = { NULL, NULL, NULL, NULL };
 	struct model_workspace *ws = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	size_t nr = 0, i;

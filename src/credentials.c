@@ -32,8 +32,12 @@ void credentials_release(struct credentials *c)
 		return;
 	free(c->client_id);
 	free_secret(c->client_secret);
+	free(c->workspace_name);
+	free(c->workspace_id);
 	c->client_id = NULL;
 	c->client_secret = NULL;
+	c->workspace_name = NULL;
+	c->workspace_id = NULL;
 }
 
 /*
@@ -82,7 +86,7 @@ int credentials_read_file(const char *path, struct credentials *out,
 	char *data = NULL;
 	const char *id, *sec;
 	ssize_t len = 0;
-	int fd = -1;
+	int fd = -1, i;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -136,6 +140,21 @@ int credentials_read_file(const char *path, struct credentials *out,
 		goto out;
 	out->client_id = xstrdup(id);
 	out->client_secret = xstrdup(sec);
+	for (i = 0; i < 2; i++) {
+		const char *k = i ? "workspace_id" : "workspace_name";
+		json_t *v = json_object_get(root, k);
+		char **to = i ? &out->workspace_id : &out->workspace_name;
+
+		if (!v)
+			continue;
+		if (!json_is_string(v) || !json_string_length(v)) {
+			buf_addf(err, "credentials file '%s': '%s' must be a "
+				 "non-empty string", path, k);
+			credentials_release(out);
+			goto out;
+		}
+		*to = xstrdup(json_string_value(v));
+	}
 	ret = 0;
 out:
 	/*
@@ -203,11 +222,23 @@ int credentials_write_file(const char *path, const struct credentials *c,
 	 * buffer never moves and leaves no copy of the secret behind.
 	 */
 	buf_grow(&json, 6 * (strlen(c->client_id) +
-			     strlen(c->client_secret)) + 64);
+			     strlen(c->client_secret) +
+			     (c->workspace_name ? strlen(c->workspace_name) :
+			      0) +
+			     (c->workspace_id ? strlen(c->workspace_id) : 0))
+		 + 128);
 	buf_addstr(&json, "{\n  \"client_id\": ");
 	buf_addquoted(&json, c->client_id);
 	buf_addstr(&json, ",\n  \"client_secret\": ");
 	buf_addquoted(&json, c->client_secret);
+	if (c->workspace_name) {
+		buf_addstr(&json, ",\n  \"workspace_name\": ");
+		buf_addquoted(&json, c->workspace_name);
+	}
+	if (c->workspace_id) {
+		buf_addstr(&json, ",\n  \"workspace_id\": ");
+		buf_addquoted(&json, c->workspace_id);
+	}
 	buf_addstr(&json, "\n}\n");
 
 	ret = atomicfile_write(path, json.s, json.len, 0600,

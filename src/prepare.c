@@ -116,21 +116,69 @@ static int file_exists(const char *path)
  * the organisation key looks the workspace up by name; else the key
  * given on the command line belongs to the workspace itself.
  */
+/*
+ * Whether the key read from path may be the key of the manifest's
+ * workspace, before anything is read or changed with it. The API has no
+ * call that names a key's workspace (every call acts on it), so what can
+ * be known is checked: a key file torq-apply wrote records the workspace
+ * it was made for, which must be the manifest's; and the organisation key
+ * (--credentials or the environment) cannot be the key of a workspace the
+ * manifest creates with it, which gets a key of its own. A key file
+ * without a record, from Torq's UI, is taken as given (README "Which
+ * key"). Returns 0, or -1 with a message naming both workspaces.
+ */
+static int check_key_workspace(const struct prepare_options *po,
+			       const struct model_workspace *ws,
+			       struct prepared *sd, const char *path,
+			       struct buf *err)
+{
+	const struct credentials *k = &sd->target_key;
+
+	if (k->workspace_name && ws->name &&
+	    strcasecmp(k->workspace_name, ws->name)) {
+		buf_addf(err, "the key in '%s' belongs to workspace '%s' (as "
+			 "recorded when torq-apply made it), not to '%s', "
+			 "the workspace the manifest names; nothing was read "
+			 "or changed: give the file of '%s's key", path,
+			 k->workspace_name, ws->name, ws->name);
+		return -1;
+	}
+	if (!ws->create || (!po->co->credentials &&
+			    !getenv("TORQ_CLIENT_ID")))
+		return 0;
+	if (read_key(po->co->credentials, &sd->org_key, &sd->have_org_key,
+		     err))
+		return -1;
+	if (!strcmp(sd->org_key.client_id, k->client_id)) {
+		buf_addf(err, "the key in '%s' is the organisation key (%s), "
+			 "which belongs to the workspace that creates others, "
+			 "not to '%s', a workspace the manifest creates "
+			 "('create: true') and which has a key of its own; "
+			 "nothing was read or changed: give the file of "
+			 "'%s's key", path, po->co->credentials ?
+			 po->co->credentials : "TORQ_CLIENT_ID", ws->name,
+			 ws->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int choose_target(const struct prepare_options *po,
 			 const struct model *d, struct prepared *sd,
 			 struct buf *err)
 {
 	const struct model_workspace *ws = &d->workspace;
 	struct model_workspace *all = NULL;
+	const char *path = ws->credentials;
 	size_t nr = 0, i;
 	int found = 0, ret = -1;
 
-	if (ws->credentials)
-		return read_key(ws->credentials, &sd->target_key,
-				&sd->have_target, err);
-	if (ws->credentials_out && file_exists(ws->credentials_out))
-		return read_key(ws->credentials_out, &sd->target_key,
-				&sd->have_target, err);
+	if (!path && ws->credentials_out && file_exists(ws->credentials_out))
+		path = ws->credentials_out;
+	if (path)
+		return read_key(path, &sd->target_key, &sd->have_target,
+				err) ||
+		       check_key_workspace(po, ws, sd, path, err) ? -1 : 0;
 	if (read_key(po->co->credentials, &sd->org_key, &sd->have_org_key,
 		     err))
 		return -1;

@@ -10,13 +10,21 @@
 struct credentials {
 	char *client_id;
 	char *client_secret;
+	/*
+	 * The workspace the key was made for, as a key file torq-apply
+	 * wrote records it (from the answer that created the workspace and
+	 * its key); NULL when the file says nothing. Not secret.
+	 */
+	char *workspace_name;
+	char *workspace_id;
 };
 
 #define CREDENTIALS_MAX_FILE (64 * 1024)
 
 /*
  * Read a key file, JSON {"client_id": "...", "client_secret": "..."}
- * (other keys ignored). Refused unless it is a regular file that neither
+ * and, optionally, "workspace_name" and "workspace_id" (other keys
+ * ignored). Refused unless it is a regular file that neither
  * group nor others can read or write (mode 0600 or stricter): a message
  * says which mode it has and how to fix it. Returns 0, or -1 with a
  * message naming the file in err.
@@ -34,7 +42,7 @@ int credentials_from_env(const char *id, const char *secret,
 
 /*
  * Write a key file atomically (a temporary file in the same directory,
- * created 0600, then renamed). Refuses an existing path unless force is
+ * created 0600, then renamed), with the workspace's name and id when set. Refuses an existing path unless force is
  * set. Returns 0, or -1 with a message in err.
  */
 int credentials_write_file(const char *path, const struct credentials *c,

@@ -233,7 +233,8 @@ static void test_credentials_from_env(void **state)
 static void test_credentials_write_round_trip(void **state)
 {
 	struct fixture *f = *state;
-	struct credentials in = { "id \"1\"", "s\\e\"c\nr\te\x01t \xc3\xa9" };
+	struct credentials in = { "id \"1\"", "s\\e\"c\nr\te\x01t \xc3\xa9",
+				  NULL, NULL };
 	struct credentials out;
 	struct buf err = BUF_INIT;
 	struct stat st;
@@ -254,10 +255,40 @@ static void test_credentials_write_round_trip(void **state)
 	buf_release(&err);
 }
 
+/* A key file torq-apply writes says whose it is; the record reads back. */
+static void test_credentials_workspace_record(void **state)
+{
+	struct fixture *f = *state;
+	struct credentials in = { "id-9", "hunter2", "acme SOC", "ws-1" };
+	struct credentials out;
+	struct buf err = BUF_INIT;
+
+	assert_int_equal(credentials_write_file(f->path.s, &in, 0, &err), 0);
+	assert_int_equal(credentials_read_file(f->path.s, &out, &err), 0);
+	assert_string_equal(out.workspace_name, "acme SOC");
+	assert_string_equal(out.workspace_id, "ws-1");
+	credentials_release(&out);
+	assert_null(out.workspace_name);
+
+	/* without a record: NULL; a record that is not a string: refused */
+	write_text(f, "{\"client_id\": \"a\", \"client_secret\": "
+		   "\"hunter2\"}", 0600);
+	assert_int_equal(credentials_read_file(f->path.s, &out, &err), 0);
+	assert_null(out.workspace_name);
+	assert_null(out.workspace_id);
+	credentials_release(&out);
+	write_text(f, "{\"client_id\": \"a\", \"client_secret\": "
+		   "\"hunter2\", \"workspace_name\": 7}", 0600);
+	expect_read_error(f->path.s, "'workspace_name' must be a non-empty "
+			  "string");
+	buf_release(&err);
+}
+
 static void test_credentials_write_refuses_existing(void **state)
 {
 	struct fixture *f = *state;
-	struct credentials a = { "a", "secret-a" }, b = { "b", "secret-b" };
+	struct credentials a = { "a", "secret-a", NULL, NULL },
+			   b = { "b", "secret-b", NULL, NULL };
 	struct credentials out;
 	struct buf err = BUF_INIT, link_path = BUF_INIT;
 	struct stat st1, st2;
@@ -296,9 +327,10 @@ static void test_credentials_write_refuses_existing(void **state)
 static void test_credentials_write_failures(void **state)
 {
 	struct fixture *f = *state;
-	struct credentials ok = { "id", "hunter2" };
-	struct credentials empty = { "id", "" }, none = { NULL, "hunter2" };
-	struct credentials bad = { "id", "hunter2\xff" };
+	struct credentials ok = { "id", "hunter2", NULL, NULL };
+	struct credentials empty = { "id", "", NULL, NULL };
+	struct credentials none = { NULL, "hunter2", NULL, NULL };
+	struct credentials bad = { "id", "hunter2\xff", NULL, NULL };
 	struct buf err = BUF_INIT, p = BUF_INIT;
 
 	/* missing directories are made, 0700; a file in the way is not */
@@ -348,6 +380,8 @@ int main(void)
 			test_credentials_read_refuses_large_file, setup,
 			teardown),
 		cmocka_unit_test(test_credentials_from_env),
+		cmocka_unit_test_setup_teardown(
+			test_credentials_workspace_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_credentials_write_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(
