@@ -23,6 +23,10 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "lib"))
+import shipped  # noqa: E402
+
 DEAD = "http://127.0.0.1:9"     # replaced by the refusing server's address
 
 
@@ -168,7 +172,8 @@ def main():
         if not os.path.exists(stderr):
             continue
         with open(stderr) as f:
-            if "nothing was read" not in f.read():
+            # the manifest refused, not a key or the API
+            if "is not valid; nothing was read" not in f.read():
                 continue
         with open(os.path.join(d, "args")) as f:
             words = shlex.split(f.readline())
@@ -176,8 +181,7 @@ def main():
             continue
         work = tempfile.mkdtemp(prefix="torq-verdict-")
         try:
-            shutil.copytree(os.path.join(root, "manifests"),
-                            os.path.join(work, "manifests"))
+            shipped.copy_tree(root, "manifests", work)
             if os.path.isdir(os.path.join(d, "files")):
                 shutil.copytree(os.path.join(d, "files"), work,
                                 dirs_exist_ok=True)
