@@ -48,6 +48,9 @@ expired over and over, a lost install command): a step failing with, say,
 a 404 or a 400 fails the soak, and so does any failure when only latency
 was injected. It is followed by the next run; after K=6 failures in a row
 the faults are cleared and the next run must succeed.
+Field case: about one step in WRONG_KEY_ONE_IN is an apply whose key file
+holds another workspace's key (the organisation's copied over it, or one
+recorded for another workspace): it must exit 1 before any request.
 Field case: about one step in RACE_ONE_IN is two applies of the same
 edited manifest at once (every request 20 ms late, no other fault): both
 must exit 0, neither may report the other as an interrupted run, no object
@@ -809,6 +812,15 @@ def storm(seed, step):
 RACE_ONE_IN = 10          # field case: two applies racing on one workspace
 
 
+WRONG_KEY_ONE_IN = 12     # field case: a wrong key file
+
+
+def wrong_key_now(seed, step):
+    """Whether this step is an apply with another workspace's key."""
+    return step > 1 and random.Random("%d:%d:wrongkey" % (seed, step)) \
+        .randrange(WRONG_KEY_ONE_IN) == 0
+
+
 def race_now(seed, step):
     """Whether this step is two applies at once (never the first)."""
     return step > 1 and random.Random("%d:%d:race" % (seed, step)) \
@@ -1319,6 +1331,50 @@ class Soak:
                           label, fired, "\n  ".join(unexplained)))
         return "failed"
 
+    def wrong_key(self, label):
+        """Field case: the workspace's key file holds another workspace's
+        key: the organisation's own key copied over it (detectable when
+        the manifest creates the workspace), or a key file recorded for
+        another workspace. apply must refuse before any request, naming
+        both, and change nothing; the right key is then put back."""
+        self.sim_alive()
+        self.counts["runs"] += 1
+        creates = self.model.ws_mode in ("out", "both")
+        variant = "org" if creates and random.Random(
+            "%d:%s" % (self.seed, label)).random() < 0.5 else "recorded"
+        with open(self.ws_key, "rb") as f:
+            right = f.read()
+        wrong = {"client_id": "sim-admin", "client_secret": "sim-admin-secret"}
+        if variant == "recorded":
+            wrong["workspace_name"] = "Template"
+        with open(self.ws_key, "w") as f:
+            json.dump(wrong, f)
+        before = http(self.base, "GET", "/_sim/stats")
+        args = ["apply", "soak.yaml", "--yes", "--prune"]
+        cmd = [self.tool] + args + ["--credentials", "secrets/org.json"]
+        p = subprocess.run(cmd, cwd=self.work, env=self.run_env(),
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=HANG_S)
+        after = http(self.base, "GET", "/_sim/stats")
+        with open(self.ws_key, "wb") as f:
+            f.write(right)
+        err = p.stderr.decode("utf-8", "replace")
+        self.counts["wrong_keys"] = self.counts.get("wrong_keys", 0) + 1
+        self.history.append("%s: a wrong key file (%s), rc %d" % (
+            label, variant, p.returncode))
+        self.history = self.history[-12:]
+        want = ("is the organisation key" if variant == "org" else
+                "belongs to workspace 'Template'")
+        if p.returncode != 1 or want not in err:
+            self.fail("%s: apply with a wrong key file (%s) did not refuse "
+                      "(exit %d):\n%s%s" % (label, variant, p.returncode,
+                                            p.stdout.decode()[-3000:], err))
+        if after["requests_total"] != before["requests_total"]:
+            self.fail("%s: apply with a wrong key file made %d requests "
+                      "before refusing" % (label, after["requests_total"] -
+                                           before["requests_total"]))
+        self.check_duplicates(label)
+
     def race(self, label):
         """Field case: two applies of the same edited manifest at once, on
         one machine, every request 20 ms late to widen the race. The
@@ -1611,6 +1667,10 @@ class Soak:
             if race_now(self.seed, step) and key_exists and not pending:
                 self.race(label + " (two at once)")
                 continue
+            if wrong_key_now(self.seed, step) and key_exists and \
+                    not pending:
+                self.wrong_key(label + " (a wrong key file)")
+                continue
             if fails >= MAX_FAILS:
                 # K failures in a row: without faults it must succeed
                 self.counts["forced"] += 1
@@ -1721,6 +1781,8 @@ class Soak:
                   c["lost_replaced"]))
         print("soak: %d field cases of two applies racing on one workspace"
               % c.get("races", 0))
+        print("soak: %d field cases of a wrong key file, each refused "
+              "before any request" % c.get("wrong_keys", 0))
         top = sorted(self.reasons.items(), key=lambda kv: -kv[1])[:8]
         if top:
             print("soak: why steps failed under faults (top %d):" % len(top))
