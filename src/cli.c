@@ -126,9 +126,9 @@ void cli_lock_wait(void *ctx, const char *workspace, const char *path,
 
 	(void)ctx;
 	lock_describe(h, &who);
-	fprintf(stderr, "torq-apply: workspace '%s' is being changed by %s; "
-		"waiting for it to finish (lock '%s'; --lock-timeout SECONDS "
-		"gives up)\n", workspace, who.s, path);
+	cli_print(stderr, "torq-apply: workspace '%s' is being changed by "
+		  "%s; waiting for it to finish (lock '%s'; --lock-timeout "
+		  "SECONDS gives up)\n", workspace, who.s, path);
 	buf_release(&who);
 }
 
