@@ -42,8 +42,9 @@ int credentials_from_env(const char *id, const char *secret,
 
 /*
  * Write a key file atomically (a temporary file in the same directory,
- * created 0600, then renamed), with the workspace's name and id when set. Refuses an existing path unless force is
- * set. Returns 0, or -1 with a message in err.
+ * created 0600, then renamed), with the workspace's name and id when
+ * set. Refuses an existing path unless force is set. Returns 0, or -1
+ * with a message in err.
  */
 int credentials_write_file(const char *path, const struct credentials *c,
 			   int force, struct buf *err);
