@@ -150,6 +150,7 @@ int cmd_report(int argc, const char **argv)
 	json_t *j = NULL, *drift = NULL;
 	char *text = NULL;
 	int nargs = 0, r, ret = EXIT_ERROR, opened = 0;
+	size_t unknown;
 	const struct option opts[] = {
 		OPT_FLAG_("json", 0, &rc.json,
 			  "print the report as JSON (README, \"report\")"),
@@ -231,9 +232,10 @@ int cmd_report(int argc, const char **argv)
 		cli_error("cannot write the report: %s", strerror(errno));
 		goto out;
 	}
-	if (drift && unjudged(drift)) {
+	unknown = drift ? unjudged(drift) : 0;
+	if (unknown) {
 		cli_error("%zu of %zu clients could not be judged (drift "
-			  "unknown: see why above)", unjudged(drift),
+			  "unknown: see why above)", unknown,
 			  json_array_size(drift));
 		goto out;
 	}

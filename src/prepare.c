@@ -693,7 +693,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	if (o->lock && lock_acquire(&sd->lock, sd->dir,
 				    sd->desired.workspace.name,
 				    o->lock_timeout, o->lock_wait,
-				    o->lock_wait_ctx, err))
+				    NULL, err))
 		goto out;
 	if (fingerprint_store_open(&sd->store, sd->dir, err))
 		goto out;

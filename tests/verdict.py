@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "lib"))
 import shipped  # noqa: E402
 
-DEAD = "http://127.0.0.1:9"     # replaced by the refusing server's address
+REFUSING = None   # the refusing server's address, once it runs
 
 
 class Refuse(BaseHTTPRequestHandler):
@@ -48,10 +48,10 @@ class Refuse(BaseHTTPRequestHandler):
 
 
 def refusing_server():
-    global DEAD
+    global REFUSING
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    DEAD = "http://127.0.0.1:%d" % srv.server_address[1]
+    REFUSING = "http://127.0.0.1:%d" % srv.server_address[1]
     return srv
 SECRET_ONLY = ("the secret is needed to plan and apply",
                "cannot read secret file")
@@ -62,7 +62,7 @@ OPTIONS = {"--var": True, "--var-file": True,
 
 def env_of(case_env):
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"),
-           "NO_COLOR": "1", "TORQ_ENDPOINT": DEAD,
+           "NO_COLOR": "1", "TORQ_ENDPOINT": REFUSING,
            "TORQ_CLIENT_ID": "verdict", "TORQ_CLIENT_SECRET": "verdict"}
     if os.path.exists(case_env):
         with open(case_env) as f:
@@ -126,7 +126,7 @@ def judge(tool, name, cwd, env, opts, manifest):
     vrc, verr = run(tool, ["validate"] + opts + [manifest], cwd, env)
     prc, perr = run(tool, ["plan"] + opts + [manifest], cwd, env)
     refused = "nothing was read" in perr or (
-        prc != 0 and DEAD not in perr and "reading workspace" not in perr)
+        prc != 0 and REFUSING not in perr and "reading workspace" not in perr)
     if vrc != 0 and not refused:
         return "validate refuses %s, plan does not:\n%s" % (manifest, perr)
     if vrc == 0 and refused:

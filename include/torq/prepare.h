@@ -68,7 +68,6 @@ struct prepare_options {
 	double lock_timeout;
 	void (*lock_wait)(void *ctx, const char *workspace,
 			  const char *path, const struct lock_holder *h);
-	void *lock_wait_ctx;
 };
 
 struct prepared {
