@@ -668,7 +668,9 @@ static void deleted(struct op *op, const struct client_response *res)
 		op_fail(op, "%s", res->error);
 		return;
 	}
-	if (op->s->resource == RES_INTEGRATION && op->x->env->store)
+	/* a copy's delete leaves the name's parameters to the one kept */
+	if (op->s->resource == RES_INTEGRATION && !op->s->duplicate &&
+	    op->x->env->store)
 		fingerprint_store_set(op->x->env->store, op->x->p->workspace,
 				      op->s->identity, NULL);
 	op_done(op, op->s->id);

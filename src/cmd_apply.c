@@ -29,7 +29,7 @@
 struct apply_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
-	int yes, force, prune, rotate;
+	int yes, force, prune, rotate, dedupe;
 	struct cli_replace replace;	/* step runners' names */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
@@ -204,9 +204,11 @@ static int check_converged(const struct prepare_options *po)
 	 */
 	fresh.fresh_contents = 1;
 	fresh.lock = 0;
+	fresh.key_checked = 1;
 	/* replaced and rotated now: plan as usual */
 	fresh.replace_runners_nr = 0;
 	fresh.rotate_secrets = 0;
+	fresh.dedupe = 0;
 	rc = prepare_plan(&fresh, &again, &err);
 	if (!rc && prepared_save_state(&again, &err)) {
 		fprintf(stderr, "torq-apply: warning: %s\n", err.s);
@@ -252,13 +254,16 @@ static int report_problems(const struct plan *p)
 	size_t i;
 
 	for (i = 0; i < p->problems_nr; i++)
-		cli_error("%s '%s': %s%s%s%s", p->problems[i].resource ==
-			  RES_RUNNER ? "step runner" : "object",
+		cli_error("%s '%s': %s%s%s%s%s%s",
+			  plan_resource_label(p->problems[i].resource),
 			  p->problems[i].identity, p->problems[i].message,
 			  p->problems[i].fix ? "; 'apply " : "",
 			  p->problems[i].fix ? p->problems[i].fix : "",
-			  p->problems[i].fix ? "' deletes it and makes it "
-			  "again, with a new install command" : "");
+			  p->problems[i].fix ? "' " : "",
+			  p->problems[i].fix && p->problems[i].fix_does ?
+			  p->problems[i].fix_does : "",
+			  p->problems[i].fix && !p->problems[i].fix_does ?
+			  "mends it" : "");
 	return p->problems_nr ? EXIT_ERROR : EXIT_OK;
 }
 
@@ -288,6 +293,9 @@ int cmd_apply(int argc, const char **argv)
 			  "policy.prune)"),
 		OPT_FLAG_("rotate-secrets", 0, &ac.rotate,
 			  "set every integration holding a secret again"),
+		OPT_FLAG_("dedupe", 0, &ac.dedupe,
+			  "delete newer copies identical to the oldest of a "
+			  "managed object (never one that differs)"),
 		CLI_REPLACE_OPTION(&ac.replace, "delete and create again "
 				   "(repeatable; only step_runner:NAME, for a "
 				   "new install command)"),
@@ -333,6 +341,10 @@ int cmd_apply(int argc, const char **argv)
 		path = json_string_value(json_object_get(saved, "manifest"));
 		saved_fp = json_string_value(json_object_get(saved,
 						"live_fingerprint"));
+		/* made with --dedupe: applied with it */
+		if (json_is_true(json_object_get(json_object_get(saved,
+						"plan"), "dedupe")))
+			ac.dedupe = 1;
 		jv = json_object_get(saved, "vars");
 		json_object_foreach(jv, key, v)
 			if (json_is_string(v))
@@ -360,6 +372,7 @@ int cmd_apply(int argc, const char **argv)
 	po.co = &ac.co;
 	po.prune = ac.prune;
 	po.rotate_secrets = ac.rotate;
+	po.dedupe = ac.dedupe;
 	po.lock = 1;
 	po.lock_timeout = ac.lock_timeout;
 	po.lock_wait = cli_lock_wait;

@@ -25,7 +25,7 @@ struct fleet_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
 	const char *parallel, *api_parallel, *only, *shard, *summary_out;
-	int json, yes, force, prune, rotate, show;
+	int json, yes, force, prune, rotate, show, dedupe;
 	struct cli_replace replace;	/* step runners' names */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
@@ -133,6 +133,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.resolve_flags = fc->v.resolve_flags;
 	o.prune = fc->prune;
 	o.rotate_secrets = fc->rotate;
+	o.dedupe = fc->dedupe;
 	o.force = fc->force;
 	o.parallel = (unsigned)parallel;
 	o.replace_runners = (const char *const *)fc->replace.names;
@@ -257,6 +258,8 @@ int cmd_fleet(int argc, const char **argv)
 			  "delete what the template does not name"),
 		OPT_FLAG_("rotate-secrets", 0, &fc.rotate,
 			  "set every integration holding a secret again"),
+		OPT_FLAG_("dedupe", 0, &fc.dedupe,
+			  "delete newer identical copies of managed objects"),
 		CLI_REPLACE_OPTION(&fc.replace, "delete and create again in "
 				   "every client (repeatable; only "
 				   "step_runner:NAME)"),

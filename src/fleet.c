@@ -368,6 +368,7 @@ static void run_client(struct pool *p, size_t i)
 	const struct fleet_client *c = &p->f->clients[p->which[i]];
 	struct prepare_options po;
 	struct prepared pp;
+	const struct plan_problem *pr;
 	struct varset vars;
 	struct buf err = BUF_INIT, dir = BUF_INIT;
 	double t0 = now_s();
@@ -400,6 +401,7 @@ static void run_client(struct pool *p, size_t i)
 	po.co = o->co;
 	po.prune = o->prune;
 	po.rotate_secrets = o->rotate_secrets;
+	po.dedupe = o->dedupe;
 	po.client_credentials = c->credentials;
 	po.state_dir = dir.s;
 	po.cache = p->cache;
@@ -441,12 +443,17 @@ static void run_client(struct pool *p, size_t i)
 	/* what no step mends fails an apply, as it does apply's */
 	if (o->apply && pp.plan.problems_nr && r->status != FLEET_FAILED) {
 		buf_reset(&err);
-		buf_addf(&err, "step runner '%s': %s; 'fleet apply --only %s "
-			 "%s' deletes it and makes it again",
-			 pp.plan.problems[0].identity,
-			 pp.plan.problems[0].message, c->name,
-			 pp.plan.problems[0].fix ? pp.plan.problems[0].fix :
-			 "");
+		pr = &pp.plan.problems[0];
+		buf_addf(&err, "%s '%s': %s", plan_resource_label(pr->resource),
+			 pr->identity, pr->message);
+		if (pr->fix)
+			buf_addf(&err, "; 'fleet apply --only %s %s' %s",
+				 c->name, pr->fix, pr->fix_does ?
+				 pr->fix_does : "mends it");
+		if (pp.plan.problems_nr > 1)
+			buf_addf(&err, " (and %zu more problems: see "
+				 "'fleet plan --only %s')",
+				 pp.plan.problems_nr - 1, c->name);
 		fail(r, err.s);
 	}
 out:

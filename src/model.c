@@ -40,6 +40,7 @@ static void workflow_release(struct model_workflow *w)
 	free(w->current_revision_id);
 	free(w->published_revision_id);
 	free(w->trigger);
+	free(w->created_at);
 	free_strings(w->tags, w->tags_nr);
 	free(w->file);
 	free(w->content);
@@ -79,6 +80,7 @@ void model_release(struct model *m)
 		free(m->integrations[i].id);
 		free(m->integrations[i].name);
 		free(m->integrations[i].vendor);
+		free(m->integrations[i].created_at);
 		free(m->integrations[i].fingerprint);
 		json_decref(m->integrations[i].parameters);
 	}
@@ -87,6 +89,7 @@ void model_release(struct model *m)
 		free(m->runners[i].id);
 		free(m->runners[i].name);
 		free(m->runners[i].platform);
+		free(m->runners[i].created_at);
 		free(m->runners[i].install_commands_out);
 		free(m->runners[i].undelivered);
 	}

@@ -36,6 +36,11 @@ static const char *const resource_names[RES_NR] = {
 	"workflow",
 };
 
+static const char *const resource_labels[RES_NR] = {
+	"workspace", "claim mapping", "user", "integration", "step runner",
+	"workflow",
+};
+
 static const char *const resource_titles[RES_NR] = {
 	"workspace", "claim mappings", "users", "integrations",
 	"step runners", "workflows",
@@ -60,6 +65,11 @@ const char *plan_step_kind_name(enum plan_step_kind k)
 const char *plan_resource_name(enum plan_resource r)
 {
 	return r < RES_NR ? resource_names[r] : "unknown";
+}
+
+const char *plan_resource_label(enum plan_resource r)
+{
+	return r < RES_NR ? resource_labels[r] : "unknown";
 }
 
 const char *plan_resource_title(enum plan_resource r)
@@ -102,6 +112,7 @@ void plan_release(struct plan *p)
 		free(p->problems[i].identity);
 		free(p->problems[i].message);
 		free(p->problems[i].fix);
+		free(p->problems[i].fix_does);
 	}
 	free(p->problems);
 	free(p->workspace);
@@ -223,7 +234,7 @@ static void add_unmanaged(struct ctx *c, enum plan_resource res,
 
 static void add_problem(struct ctx *c, enum plan_resource res,
 			const char *identity, const char *message,
-			const char *fix)
+			const char *fix, const char *fix_does)
 {
 	struct plan *p = c->p;
 	struct plan_problem *pr;
@@ -234,6 +245,7 @@ static void add_problem(struct ctx *c, enum plan_resource res,
 	pr->identity = xstrdup(identity ? identity : "");
 	pr->message = xstrdup(message);
 	pr->fix = xstrdup_or_null(fix);
+	pr->fix_does = xstrdup_or_null(fix_does);
 }
 
 static void error_at(struct ctx *c, const struct mark *mark,
@@ -289,6 +301,11 @@ static long map_put(json_t *map, const char *key, long i)
 		return old;
 	json_object_set_new(map, key, json_integer(i));
 	return -1;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
 }
 
 static int same_role(const char *a, const char *b)
@@ -372,7 +389,8 @@ static void plan_claim_mappings(struct ctx *c)
 	size_t s;
 	long *creates = NULL;
 	size_t creates_nr = 0;
-	size_t *role_step = NULL;
+	size_t *role_step = NULL, *copies = NULL;
+	int dup;
 
 	/* The wanted list: the source's mappings, then the manifest's. */
 	if (d->copy_claims_from_source && src) {
@@ -443,6 +461,7 @@ static void plan_claim_mappings(struct ctx *c)
 	creates = xcalloc(live->claim_mappings_nr + want_nr + 1,
 			  sizeof(*creates));
 	role_step = xcalloc(want_nr + 1, sizeof(*role_step));
+	copies = xcalloc(want_nr + 1, sizeof(*copies));
 	for (i = 0; i < live->claim_mappings_nr; i++) {
 		const struct model_claim_mapping *m = &live->claim_mappings[i];
 
@@ -452,9 +471,30 @@ static void plan_claim_mappings(struct ctx *c)
 			order[order_nr++] = w;	/* wanted, as it stands */
 			continue;
 		}
+		/* a copy of one ranked above it, role and all */
+		dup = w >= 0 && same_str(m->role_id, live->claim_mappings[
+						 want[w].live].role_id);
+		if (dup)
+			copies[w]++;
 		buf_reset(&key);
 		buf_addf(&key, "%s=%s", m->claim, m->value);
-		if (c->in->prune) {
+		if (dup && c->in->dedupe) {
+			s = add_step(c, STEP_DELETE_CLAIM_MAPPING, PLAN_DELETE,
+				     RES_CLAIM_MAPPING, key.s, m->id,
+				     want[w].mark);
+			step_at(c, s)->live = (long)i;
+			step_at(c, s)->duplicate = 1;
+			buf_reset(&rank);
+			buf_addf(&rank, "of the one ranked %ld, which is kept",
+				 live->claim_mappings[want[w].live].rank);
+			add_change(c, s, "duplicate (--dedupe)", NULL, rank.s,
+				   0);
+			creates[creates_nr++] = (long)s;
+		} else if (dup) {
+			/* a problem (below), not unmanaged: kept as it is */
+			kept[kept_nr++] = (long)i;
+			order[order_nr++] = -(long)i - 2;
+		} else if (c->in->prune) {
 			s = add_step(c, STEP_DELETE_CLAIM_MAPPING, PLAN_DELETE,
 				     RES_CLAIM_MAPPING, key.s, m->id, NULL);
 			step_at(c, s)->live = (long)i;
@@ -465,6 +505,20 @@ static void plan_claim_mappings(struct ctx *c)
 			/* unmanaged: encoded as -(index + 2) */
 			order[order_nr++] = -(long)i - 2;
 		}
+	}
+	for (i = 0; !c->in->dedupe && i < want_nr; i++) {
+		if (!copies[i])
+			continue;
+		buf_reset(&key);
+		buf_addf(&key, "%s=%s", want[i].claim, want[i].value);
+		buf_reset(&rank);
+		buf_addf(&rank, "%zu identical copies in the workspace (two "
+			 "applies at once, or a copy made by hand)",
+			 copies[i] + 1);
+		add_problem(c, RES_CLAIM_MAPPING, key.s, rank.s, "--dedupe",
+			    copies[i] == 1 ? "keeps the one ranked first and "
+			    "deletes the other" : "keeps the one ranked first "
+			    "and deletes the others");
 	}
 	/* creates, one after another so they append in a known order */
 	for (i = 0; i < want_nr; i++) {
@@ -547,6 +601,7 @@ static void plan_claim_mappings(struct ctx *c)
 	}
 
 	free(role_step);
+	free(copies);
 	free(creates);
 	free(kept);
 	free(order);
@@ -626,21 +681,29 @@ static void plan_users(struct ctx *c)
 /* Integrations and step runners: by name, created or deleted. */
 
 /*
- * Map live names to indexes; a name held twice is an error when the
- * manifest uses it, since then no one can tell which object it means.
+ * Map live names to indexes; a name held more than once also goes into
+ * dups, as name -> [every index holding it], for one_copy() to settle.
  */
 static json_t *name_map(struct ctx *c, size_t nr,
 			const char *(*name)(const struct model *, size_t),
 			json_t *dups)
 {
-	json_t *map = json_object();
+	json_t *map = json_object(), *all;
+	const char *n;
 	size_t i;
+	long old;
 
-	for (i = 0; i < nr; i++)
-		if (map_put(map, name(c->live, i) ? name(c->live, i) : "",
-			    (long)i) >= 0)
-			json_object_set_new(dups, name(c->live, i),
-					    json_true());
+	for (i = 0; i < nr; i++) {
+		n = name(c->live, i) ? name(c->live, i) : "";
+		if ((old = map_put(map, n, (long)i)) < 0)
+			continue;
+		if (!(all = json_object_get(dups, n))) {
+			all = json_array();
+			json_array_append_new(all, json_integer(old));
+			json_object_set_new(dups, n, all);
+		}
+		json_array_append_new(all, json_integer((long)i));
+	}
 	return map;
 }
 
@@ -659,16 +722,273 @@ static const char *workflow_name(const struct model *m, size_t i)
 	return m->workflows[i].name;
 }
 
-static int duplicate_live(struct ctx *c, json_t *dups, const char *name,
-			  const char *what, const struct mark *mark,
-			  const char *path)
+/* n decimal digits at *p, moving past them; -1 when not there. */
+static long digits(const char **p, int n)
 {
-	if (!json_object_get(dups, name))
-		return 0;
-	error_at(c, mark, path, "workspace '%s' has more than one %s named "
-		 "'%s'; torq-apply cannot tell which one is meant: rename or "
-		 "delete the extra ones in Torq", c->p->workspace, what, name);
-	return 1;
+	long v = 0;
+
+	for (; n > 0; n--, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/*
+ * An RFC 3339 time ("2022-03-09T08:40:18.490771179Z", "...+02:00") as
+ * seconds since 1970 and nanoseconds. Returns 0, or -1 when it is not one.
+ */
+static int parse_time(const char *s, long long *sec, long *nsec)
+{
+	static const int before[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243,
+				      273, 304, 334 };
+	long y, mo, d, h, mi, se, oh, om, scale = 100000000;
+	long long days;
+
+	if (!s)
+		return -1;
+	y = digits(&s, 4);
+	if (y < 0 || *s++ != '-' || (mo = digits(&s, 2)) < 1 || mo > 12 ||
+	    *s++ != '-' || (d = digits(&s, 2)) < 1 || d > 31 ||
+	    (*s != 'T' && *s != 't' && *s != ' ') || !*s++ ||
+	    (h = digits(&s, 2)) < 0 || *s++ != ':' ||
+	    (mi = digits(&s, 2)) < 0 || *s++ != ':' ||
+	    (se = digits(&s, 2)) < 0)
+		return -1;
+	*nsec = 0;
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
+			*nsec += (*s - '0') * scale;
+	}
+	/* days since 1970-01-01: whole years, then this year's */
+	days = 365LL * (y - 1970) + (y - 1969) / 4 - (y - 1901) / 100 +
+		(y - 1601) / 400 + before[mo - 1] + d - 1;
+	if (mo > 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		days++;
+	*sec = days * 86400 + h * 3600 + mi * 60 + se;
+	if (*s == 'Z' || *s == 'z')
+		return s[1] ? -1 : 0;
+	if (*s != '+' && *s != '-')
+		return -1;
+	{
+		int sign = *s++ == '+' ? 1 : -1;
+
+		if ((oh = digits(&s, 2)) < 0 || *s++ != ':' ||
+		    (om = digits(&s, 2)) < 0 || *s)
+			return -1;
+		*sec -= sign * (oh * 3600 + om * 60);
+	}
+	return 0;
+}
+
+/* What one_copy() needs to know of a kind. */
+struct copies {
+	enum plan_resource res;
+	enum plan_step_kind del;
+	const char *what;		/* "workflow" */
+	const char *(*id)(const struct model *, size_t);
+	const char *(*created)(const struct model *, size_t);
+	/* what differs between two copies ("content", ...), or NULL */
+	const char *(*differs)(const struct model *, size_t, size_t);
+	/* a copy to keep rather than an older one (a runner delivered) */
+	int (*better)(const struct model *, size_t);
+};
+
+/*
+ * Pick the live copy of a managed name held more than once (all: the
+ * indexes of every copy). The oldest is kept, or with better the oldest
+ * better one; when every other copy is identical to it they are deleted
+ * under --dedupe and shown as a problem without it. Copies that differ,
+ * or whose ages are unknown, are an error: torq-apply cannot tell which
+ * one the manifest means. Marks every copy in seen. Returns the index
+ * of the copy to plan against, or -1 after an error.
+ */
+static long one_copy(struct ctx *c, const struct copies *k, json_t *all,
+		     const char *name, const struct mark *mark,
+		     const char *path, char *seen)
+{
+	size_t nr = json_array_size(all), i, j, s;
+	long keep = -1, idx;
+	long long ksec = 0, sec;
+	long knsec = 0, nsec;
+	int kbetter = 0, better;
+	const char *why = NULL;
+	struct buf msg = BUF_INIT;
+
+	for (i = 0; i < nr; i++) {
+		idx = (long)json_integer_value(json_array_get(all, i));
+		seen[idx] = 1;
+		if (parse_time(k->created(c->live, (size_t)idx), &sec,
+			       &nsec)) {
+			error_at(c, mark, path, "workspace '%s' has %zu %ss "
+				 "named '%s', and the API gave no creation "
+				 "time for one of them (id %s), so torq-apply"
+				 " cannot tell which is the oldest: delete the"
+				 " extra ones in Torq", c->p->workspace, nr,
+				 k->what, name, k->id(c->live, (size_t)idx));
+			return -1;
+		}
+		better = k->better ? k->better(c->live, (size_t)idx) : 0;
+		if (keep < 0 || better > kbetter || (better == kbetter &&
+		    (sec < ksec || (sec == ksec && nsec < knsec)))) {
+			keep = idx;
+			ksec = sec;
+			knsec = nsec;
+			kbetter = better;
+		}
+	}
+	for (i = 0; !why && i < nr; i++) {
+		idx = (long)json_integer_value(json_array_get(all, i));
+		if (idx != keep)
+			why = k->differs(c->live, (size_t)keep, (size_t)idx);
+	}
+	if (why) {
+		error_at(c, mark, path, "workspace '%s' has %zu %ss named "
+			 "'%s' that differ (%s); torq-apply cannot tell which "
+			 "one is meant: rename or delete the extra ones in "
+			 "Torq", c->p->workspace, nr, k->what, name, why);
+		return -1;
+	}
+	if (!c->in->dedupe) {
+		buf_addf(&msg, "%zu identical copies in the workspace (two "
+			 "applies at once, or a copy made by hand)", nr);
+		add_problem(c, k->res, name, msg.s, "--dedupe", nr == 2 ?
+			    "keeps the oldest and deletes the newer copy" :
+			    "keeps the oldest and deletes the newer copies");
+		buf_release(&msg);
+		return keep;
+	}
+	for (j = 0; j < nr; j++) {
+		idx = (long)json_integer_value(json_array_get(all, j));
+		if (idx == keep)
+			continue;
+		s = add_step(c, k->del, PLAN_DELETE, k->res, name,
+			     k->id(c->live, (size_t)idx), mark);
+		step_at(c, s)->live = idx;
+		step_at(c, s)->duplicate = 1;
+		buf_reset(&msg);
+		buf_addf(&msg, "of id %s, created %s, which is kept",
+			 k->id(c->live, (size_t)keep),
+			 k->created(c->live, (size_t)keep));
+		add_change(c, s, "duplicate (--dedupe)", NULL, msg.s, 0);
+	}
+	buf_release(&msg);
+	return keep;
+}
+
+static const char *integration_id(const struct model *m, size_t i)
+{
+	return m->integrations[i].id ? m->integrations[i].id : "";
+}
+
+static const char *integration_created(const struct model *m, size_t i)
+{
+	return m->integrations[i].created_at;
+}
+
+/*
+ * Parameters are write-only, so the type is all that can be compared;
+ * the copy kept gets the manifest's parameters when they are not known
+ * to be set.
+ */
+static const char *integration_differs(const struct model *m, size_t a,
+				       size_t b)
+{
+	return same_str(m->integrations[a].vendor, m->integrations[b].vendor)
+		? NULL : "type";
+}
+
+static const struct copies integration_copies = {
+	RES_INTEGRATION, STEP_DELETE_INTEGRATION, "integration",
+	integration_id, integration_created, integration_differs, NULL,
+};
+
+static const char *runner_id(const struct model *m, size_t i)
+{
+	return m->runners[i].id ? m->runners[i].id : "";
+}
+
+static const char *runner_created(const struct model *m, size_t i)
+{
+	return m->runners[i].created_at;
+}
+
+static const char *runner_differs(const struct model *m, size_t a, size_t b)
+{
+	if (!same_str(m->runners[a].platform, m->runners[b].platform))
+		return "platform";
+	if (m->runners[a].allow_cluster_management !=
+	    m->runners[b].allow_cluster_management)
+		return "allow_cluster_management";
+	return NULL;
+}
+
+/* the runner whose install command reached its file is the one to keep */
+static int runner_delivered(const struct model *m, size_t i)
+{
+	return !m->runners[i].undelivered;
+}
+
+static const struct copies runner_copies = {
+	RES_RUNNER, STEP_DELETE_RUNNER, "step runner", runner_id,
+	runner_created, runner_differs, runner_delivered,
+};
+
+static const char *workflow_id(const struct model *m, size_t i)
+{
+	return m->workflows[i].id ? m->workflows[i].id : "";
+}
+
+static const char *workflow_created(const struct model *m, size_t i)
+{
+	return m->workflows[i].created_at;
+}
+
+static const char *workflow_differs(const struct model *m, size_t a,
+				    size_t b)
+{
+	const struct model_workflow *x = &m->workflows[a];
+	const struct model_workflow *y = &m->workflows[b];
+	size_t i;
+
+	/* unread content is not known to be the same */
+	if (!x->content_digest || !y->content_digest ||
+	    strcmp(x->content_digest, y->content_digest))
+		return "content";
+	if (x->published != y->published)
+		return "published";
+	if (x->tags_nr != y->tags_nr)
+		return "tags";
+	for (i = 0; i < x->tags_nr; i++)
+		if (strcmp(x->tags[i], y->tags[i]))
+			return "tags";
+	return NULL;
+}
+
+static const struct copies workflow_copies = {
+	RES_WORKFLOW, STEP_DELETE_WORKFLOW, "workflow", workflow_id,
+	workflow_created, workflow_differs, NULL,
+};
+
+/*
+ * The live index name stands for: -1 when none holds it, -2 after an
+ * error (copies that differ).
+ */
+static long live_index(struct ctx *c, const struct copies *k, json_t *map,
+		       json_t *dups, const char *name,
+		       const struct mark *mark, const char *path, char *seen)
+{
+	json_t *all = json_object_get(dups, name);
+	long li;
+
+	if (all)
+		return (li = one_copy(c, k, all, name, mark, path, seen)) < 0 ?
+			-2 : li;
+	li = map_get(map, name);
+	if (li >= 0)
+		seen[li] = 1;
+	return li;
 }
 
 static void plan_integrations(struct ctx *c, long **created, size_t *nr)
@@ -691,10 +1011,10 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 
 		buf_reset(&path);
 		buf_addf(&path, "integrations[%zu].name", i);
-		if (duplicate_live(c, dups, in->name, "integration", in->mark,
-				   path.s))
+		li = live_index(c, &integration_copies, lmap, dups, in->name,
+				in->mark, path.s, seen);
+		if (li == -2)
 			continue;
-		li = map_get(lmap, in->name);
 		if (li < 0) {
 			s = add_step(c, STEP_CREATE_INTEGRATION, PLAN_CREATE,
 				     RES_INTEGRATION, in->name, NULL,
@@ -707,7 +1027,6 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 			(*created)[(*nr)++] = (long)s;
 			continue;
 		}
-		seen[li] = 1;
 		l = &live->integrations[li];
 		if (in->vendor && l->vendor && strcmp(in->vendor, l->vendor)) {
 			buf_reset(&path);
@@ -794,14 +1113,13 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 
 		buf_reset(&path);
 		buf_addf(&path, "step_runners[%zu].name", i);
-		if (duplicate_live(c, dups, r->name, "step runner", r->mark,
-				   path.s))
+		li = live_index(c, &runner_copies, lmap, dups, r->name,
+				r->mark, path.s, seen);
+		if (li == -2)
 			continue;
-		li = map_get(lmap, r->name);
 		del = 0;
 		if (li >= 0 && replacing(c, r->name)) {
 			/* delete, then create: a new install command */
-			seen[li] = 1;
 			del = add_step(c, STEP_DELETE_RUNNER, PLAN_DELETE,
 				       RES_RUNNER, r->name,
 				       live->runners[li].id, r->mark);
@@ -830,13 +1148,13 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 			created[(*nr)++] = (long)s;
 			continue;
 		}
-		seen[li] = 1;
 		l = &live->runners[li];
 		if (l->undelivered && r->install_commands_out) {
 			buf_reset(&fix);
 			buf_addf(&fix, "--replace step_runner:%s", r->name);
 			add_problem(c, RES_RUNNER, r->name, l->undelivered,
-				    fix.s);
+				    fix.s, "deletes it and makes it again, with"
+				    " a new install command");
 		}
 		if ((r->platform && l->platform &&
 		     strcmp(r->platform, l->platform)) ||
@@ -1070,14 +1388,13 @@ static void plan_workflows(struct ctx *c, long *integration_steps,
 		map_put(w.dmap, wf->name, (long)i);
 		buf_reset(&path);
 		buf_addf(&path, "workflows[%zu].name", i);
-		if (duplicate_live(c, w.ldups, wf->name, "workflow", wf->mark,
-				   path.s)) {
+		w.st[i].live = live_index(c, &workflow_copies, w.lmap, w.ldups,
+					  wf->name, wf->mark, path.s, seen);
+		if (w.st[i].live == -2) {
+			w.st[i].live = -1;
 			w.st[i].skip = 1;
 			continue;
 		}
-		w.st[i].live = map_get(w.lmap, wf->name);
-		if (w.st[i].live >= 0)
-			seen[w.st[i].live] = 1;
 		if (!wf->from_source)
 			continue;
 		buf_reset(&path);
@@ -1149,6 +1466,9 @@ static void count(struct ctx *c)
 		else
 			buf_addstr(&key, s->identity);
 		buf_addf(&key, "\n%d", (int)s->resource);
+		/* each copy deleted is an object of its own */
+		if (s->duplicate)
+			buf_addf(&key, "\n%s", s->id ? s->id : "");
 		/* a tag step changes its workflow, whatever its sign */
 		act = s->kind == STEP_ADD_TAG || s->kind == STEP_REMOVE_TAG ?
 			PLAN_UPDATE : (long)s->action;
@@ -1210,6 +1530,7 @@ int plan_make(const struct plan_input *in, struct plan *out,
 	out->workspace = xstrdup(d->workspace.name ? d->workspace.name : "");
 	out->workspace_exists = in->live != NULL;
 	out->prune = in->prune;
+	out->dedupe = in->dedupe;
 
 	plan_workspace(&c);
 	if (d->kinds & MODEL_CLAIM_MAPPINGS)

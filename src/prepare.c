@@ -9,6 +9,7 @@
 #include "torq/apply.h"
 #include "torq/buf.h"
 #include "torq/journal.h"
+#include "torq/keycheck.h"
 #include "torq/desired.h"
 #include "torq/manifest.h"
 #include "torq/path.h"
@@ -175,6 +176,7 @@ static int choose_target(const struct prepare_options *po,
 
 	if (!path && ws->credentials_out && file_exists(ws->credentials_out))
 		path = ws->credentials_out;
+	sd->target_path = path;
 	if (path)
 		return read_key(path, &sd->target_key, &sd->have_target,
 				err) ||
@@ -316,6 +318,111 @@ out:
 	return ret;
 }
 
+/*
+ * A key without a record of its workspace (made in Torq's UI, or the
+ * command line's for a workspace the manifest does not create) must not
+ * read like another workspace of the organisation (keycheck.h), before
+ * anything is changed. A list the key may not read leaves a warning.
+ * Returns 0, or -1 with a message naming both workspaces.
+ */
+static int check_key_reads(const struct prepare_options *po,
+			   const struct model *d, struct prepared *sd,
+			   struct buf *err)
+{
+	const struct credentials *k = sd->have_target ? &sd->target_key :
+		&sd->org_key;
+	const char *path = sd->have_target ? sd->target_path :
+		po->co->credentials ? po->co->credentials : "TORQ_CLIENT_ID";
+	const char *name = d->workspace.name ? d->workspace.name : "";
+	const struct model_workspace *other = NULL, *named = NULL;
+	struct model_workspace *all = NULL;
+	struct reader_options o = { 0 };
+	struct model extra;
+	long runners;
+	struct buf why = BUF_INIT, mine = BUF_INIT, theirs = BUF_INIT;
+	struct session *s;
+	size_t nr = 0, i;
+	int ret = -1;
+
+	if (sd->live_exists <= 0 || k->workspace_name || po->key_checked)
+		return 0;
+	model_init(&extra);
+	s = client_session(sd->conn.client, k->client_id, k->client_secret);
+	if (reader_workspaces(sd->conn.client, s, &all, &nr, &why)) {
+		diag_add(&sd->diags, DIAG_WARNING, NULL, NULL, "cannot check "
+			 "that the key in '%s' is workspace '%s''s (the "
+			 "organisation's workspace list could not be read: "
+			 "%s); add \"workspace_name\": \"%s\" to the key "
+			 "file to say so", path, name, why.s, name);
+		ret = 0;
+		goto out;
+	}
+	/* the owners and runners, when the manifest did not ask for them */
+	o.kinds = (d->kinds & MODEL_USERS ? 0 : MODEL_USERS) |
+		(d->kinds & MODEL_RUNNERS ? 0 : MODEL_RUNNERS);
+	if (o.kinds && reader_read(sd->conn.client, s, &o, &extra, err)) {
+		buf_addf(err, "\n(reading workspace '%s' to check its key)",
+			 name);
+		goto out;
+	}
+	keycheck_owners(d->kinds & MODEL_USERS ? &sd->live : &extra,
+			&sd->live, &mine);
+	runners = (long)(d->kinds & MODEL_RUNNERS ? sd->live.runners_nr :
+			 extra.runners_nr);
+	switch (keycheck_judge(all, nr, name, mine.s, runners, &other)) {
+	case KEYCHECK_OK:
+		ret = 0;
+		break;
+	case KEYCHECK_UNSURE:
+		diag_add(&sd->diags, DIAG_WARNING, NULL, NULL, "the "
+			 "organisation's figures for workspace '%s' (owners, "
+			 "step runners) differ from what the key in '%s' "
+			 "reads; if they are only late, add \"workspace_name\":"
+			 " \"%s\" to the key file to say it is that "
+			 "workspace's", name, path, name);
+		ret = 0;
+		break;
+	case KEYCHECK_OTHER:
+	case KEYCHECK_MISSING:
+		for (i = 0; i < nr; i++)
+			if (all[i].name && !strcasecmp(all[i].name, name))
+				named = &all[i];
+		buf_addf(err, "the key in '%s' reads a workspace whose owners "
+			 "are '%s' with %ld step runner%s", path, mine.s,
+			 runners, runners == 1 ? "" : "s");
+		if (other) {
+			buf_addf(err, ", as the organisation lists '%s'",
+				 other->name ? other->name : "");
+		}
+		if (named) {
+			keycheck_listed_owners(named, &theirs);
+			buf_addf(err, ", not '%s' (owners '%s', %ld step "
+				 "runner%s)", name, theirs.s,
+				 named->runners_usage,
+				 named->runners_usage == 1 ? "" : "s");
+		} else {
+			buf_addf(err, "; the organisation has no workspace "
+				 "named '%s'", name);
+		}
+		buf_addf(err, ": it looks like the key of %s%s%s; nothing "
+			 "was changed: give the file of '%s''s key, or, if "
+			 "this key is '%s''s, add \"workspace_name\": \"%s\""
+			 " to it", other ? "'" : "another workspace",
+			 other && other->name ? other->name : "",
+			 other ? "'" : "", name, name, name);
+		break;
+	}
+out:
+	for (i = 0; i < nr; i++)
+		model_workspace_release(&all[i]);
+	free(all);
+	model_release(&extra);
+	buf_release(&why);
+	buf_release(&mine);
+	buf_release(&theirs);
+	return ret;
+}
+
 static int read_source(const struct prepare_options *po,
 		       const struct model *d, struct prepared *sd,
 		       struct buf *err)
@@ -402,6 +509,7 @@ static int digest_workflow(struct model_workflow *w, const char *what,
 static int fill_contents(struct model *d, struct prepared *sd, struct buf *err)
 {
 	struct buf text = BUF_INIT, what = BUF_INIT;
+	char *was_read = xcalloc(sd->live.workflows_nr + 1, 1);
 	size_t i, j;
 	int ret = -1;
 
@@ -444,19 +552,30 @@ static int fill_contents(struct model *d, struct prepared *sd, struct buf *err)
 			 w->name, d->workspace.name);
 		if (digest_workflow(w, what.s, 0, err))
 			goto out;
-		/* Remember what was read; reuse what was not (reader.h). */
-		if (w->content_digest) {
+		/*
+		 * Reuse what was not read (reader.h), before anything read
+		 * is recorded: the store holds one revision per name, and a
+		 * copy under the same name must not hide the other's.
+		 */
+		if (w->content_digest)
+			was_read[i] = 1;
+		else if ((known = fingerprint_store_get_revision(&sd->store,
+				d->workspace.name, w->name,
+				w->current_revision_id)))
+			w->content_digest = xstrdup(known);
+	}
+	/* Remember what was read. */
+	for (i = 0; i < sd->live.workflows_nr; i++) {
+		struct model_workflow *w = &sd->live.workflows[i];
+
+		if (was_read[i])
 			fingerprint_store_set_revision(&sd->store,
 				d->workspace.name, w->name,
 				w->current_revision_id, w->content_digest);
-		} else if ((known = fingerprint_store_get_revision(&sd->store,
-				d->workspace.name, w->name,
-				w->current_revision_id))) {
-			w->content_digest = xstrdup(known);
-		}
 	}
 	ret = 0;
 out:
+	free(was_read);
 	buf_release(&text);
 	buf_release(&what);
 	return ret;
@@ -701,6 +820,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	if (connect_open(o->co, &sd->conn, err) ||
 	    choose_target(o, &sd->desired, sd, err) ||
 	    read_live(&sd->desired, sd, o->fresh_contents, err) ||
+	    check_key_reads(o, &sd->desired, sd, err) ||
 	    read_source(o, &sd->desired, sd, err) ||
 	    fill_contents(&sd->desired, sd, err))
 		goto out;
@@ -716,6 +836,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	in.source = sd->have_source ? sd->source_view : NULL;
 	in.prune = sd->desired.prune || o->prune;
 	in.rotate_secrets = o->rotate_secrets;
+	in.dedupe = o->dedupe;
 	in.replace_runners = o->replace_runners;
 	in.replace_runners_nr = o->replace_runners_nr;
 	if (plan_make(&in, &sd->plan, &sd->diags)) {

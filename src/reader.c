@@ -361,6 +361,7 @@ static void build(struct read *rd, struct model *m)
 		if (!in->name)
 			in->name = dup_field(it, "name");
 		in->vendor = dup_field(it, "type_id");
+		in->created_at = dup_field(it, "created_at");
 	}
 	json_array_foreach(json_object_get(rd->got, "step_runners"), i, it) {
 		if (!complete_item(rd, "/step_runners", "step runner", it,
@@ -372,6 +373,9 @@ static void build(struct read *rd, struct model *m)
 		if (!rn->name)
 			rn->name = dup_field(it, "name");
 		rn->platform = dup_field(it, "platform");
+		rn->created_at = dup_field(it, "created_time");
+		if (!rn->created_at)
+			rn->created_at = dup_field(it, "created_at");
 		rn->allow_cluster_management = json_is_true(json_object_get(
 			json_object_get(it, "kubernetes_options"),
 			"allow_cluster_management"));
@@ -392,6 +396,7 @@ static void build(struct read *rd, struct model *m)
 			!strcmp(wf->current_revision_id,
 				wf->published_revision_id);
 		wf->trigger = dup_field(it, "trigger");
+		wf->created_at = dup_field(it, "created_at");
 		tags = json_object_get(it, "tags");
 		json_array_foreach(tags, j, t) {
 			st = json_is_string(t) ? json_string_value(t) :

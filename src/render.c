@@ -59,10 +59,7 @@ static void add_identity(struct buf *out, enum plan_resource r,
 /* "claim mapping", "step runner": the JSON name, in words. */
 static void add_resource_label(struct buf *out, enum plan_resource r)
 {
-	const char *s;
-
-	for (s = plan_resource_name(r); *s; s++)
-		buf_addch(out, *s == '_' ? ' ' : *s);
+	buf_addstr(out, plan_resource_label(r));
 }
 
 /*
@@ -333,8 +330,10 @@ static void add_problems_text(struct buf *out, const struct style *st,
 		if (pr->fix) {
 			buf_addstr(out, "  (apply ");
 			utf8_add_clean(out, pr->fix);
-			buf_addstr(out, " deletes it and makes it again, with "
-				   "a new install command)\n");
+			buf_addch(out, ' ');
+			utf8_add_clean(out, pr->fix_does ? pr->fix_does :
+				       "mends it");
+			buf_addstr(out, ")\n");
 		}
 	}
 	buf_addch(out, '\n');
@@ -447,9 +446,12 @@ void render_markdown(const struct plan *p, struct buf *out)
 		buf_addstr(out, ": ");
 		add_md_text(out, p->problems[i].message);
 		if (p->problems[i].fix) {
-			buf_addstr(out, " (");
+			buf_addstr(out, " (apply ");
 			add_md_code(out, p->problems[i].fix);
-			buf_addstr(out, " deletes it and makes it again)");
+			buf_addch(out, ' ');
+			add_md_text(out, p->problems[i].fix_does ?
+				    p->problems[i].fix_does : "mends it");
+			buf_addch(out, ')');
 		}
 		buf_addstr(out, "\n\n");
 	}
@@ -527,6 +529,9 @@ static json_t *step_json(const struct plan_step *s, size_t index)
 			    json_string(plan_resource_name(s->resource)));
 	json_object_set_new(j, "identity", utf8_json_string(s->identity));
 	json_object_set_new(j, "id", utf8_json_string(s->id));
+	/* only when set: older readers see the same JSON */
+	if (s->duplicate)
+		json_object_set_new(j, "duplicate", json_true());
 	if (tag_step(s->kind))
 		json_object_set_new(j, "tag", utf8_json_string(s->detail));
 	for (i = 0; i < s->changes_nr; i++) {
@@ -560,6 +565,8 @@ json_t *render_json(const struct plan *p)
 	json_object_set_new(ws, "exists", json_boolean(p->workspace_exists));
 	json_object_set_new(j, "workspace", ws);
 	json_object_set_new(j, "prune", json_boolean(p->prune));
+	if (p->dedupe)
+		json_object_set_new(j, "dedupe", json_true());
 	json_object_set_new(sum, "add", json_integer((json_int_t)p->to_add));
 	json_object_set_new(sum, "change",
 			    json_integer((json_int_t)p->to_change));
@@ -593,6 +600,9 @@ json_t *render_json(const struct plan *p)
 				    utf8_json_string(p->problems[i].message));
 		json_object_set_new(u, "fix",
 				    utf8_json_string(p->problems[i].fix));
+		if (p->problems[i].fix_does)
+			json_object_set_new(u, "fix_does", utf8_json_string(
+						p->problems[i].fix_does));
 		json_array_append_new(unmanaged, u);
 	}
 	/* only when there are some: older readers see the same JSON */

@@ -81,6 +81,7 @@ struct fleet_options {
 	const struct varset *vars;		/* --var: under each client's */
 	unsigned resolve_flags;			/* RESOLVE_EXTENDS_ANYWHERE */
 	int prune, rotate_secrets, force;
+	int dedupe;			/* plan.h: delete identical copies */
 	unsigned parallel;			/* clients at once */
 	/* step runners to delete and create again in every client (plan.h) */
 	const char *const *replace_runners;

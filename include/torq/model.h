@@ -57,6 +57,7 @@ struct model_integration {
 	char *id;			/* live */
 	char *name;			/* the display name, the identity */
 	char *vendor;			/* type_id */
+	char *created_at;		/* live: RFC 3339, or NULL */
 	/*
 	 * A salted hash of the parameters (secrets resolved): desired, of
 	 * the manifest's; live, the one torq-apply recorded when it last set
@@ -73,6 +74,7 @@ struct model_runner {
 	char *id;			/* live */
 	char *name;			/* the display name, the identity */
 	char *platform;			/* "kubernetes" | "docker" */
+	char *created_at;		/* live: created_time, RFC 3339 */
 	int allow_cluster_management;
 	/* desired: a path usable from the current directory */
 	char *install_commands_out;
@@ -90,6 +92,7 @@ struct model_workflow {
 	char *current_revision_id;	/* live */
 	char *published_revision_id;	/* live */
 	char *trigger;			/* live, when served */
+	char *created_at;		/* live: RFC 3339, or NULL */
 	int published;			/* live: published_revision_id == current_revision_id;
 					   desired: the manifest's publish (default 0) */
 	char **tags;			/* sorted, no duplicates */

@@ -78,6 +78,11 @@ struct plan_step {
 	long desired;		/* index in the desired model's list, or -1 */
 	long live;		/* index in the live model's list, or -1 */
 	long source;		/* index in the source model's workflows, or -1 */
+	/*
+	 * A delete of a newer identical copy of a managed object (--dedupe):
+	 * what the manifest says lives on in the copy kept.
+	 */
+	int duplicate;
 	const struct mark *mark;	/* where the manifest says so, or NULL */
 };
 
@@ -90,19 +95,22 @@ struct plan_unmanaged {
 
 /*
  * Something wrong in the workspace that no step of this plan mends, with
- * the option that does: a step runner whose install command was lost.
+ * the option that does: a step runner whose install command was lost,
+ * managed objects held twice.
  */
 struct plan_problem {
 	enum plan_resource resource;
 	char *identity;
 	char *message;		/* "install command never delivered" */
 	char *fix;		/* "--replace step_runner:acme-k8s", or NULL */
+	char *fix_does;		/* "deletes it and makes it again, ...", or NULL */
 };
 
 struct plan {
 	char *workspace;		/* the workspace's name */
 	int workspace_exists;
 	int prune;			/* made with prune on */
+	int dedupe;			/* made with --dedupe */
 	struct plan_step *steps;	/* in an order that respects deps */
 	size_t steps_nr, steps_alloc;
 	struct plan_unmanaged *unmanaged;
@@ -127,6 +135,15 @@ struct plan_input {
 	const char *const *replace_runners;
 	size_t replace_runners_nr;
 	/*
+	 * Managed objects held more than once (two applies racing, a copy
+	 * made by hand): plan against the oldest copy and delete the newer
+	 * ones when they are identical to it (apply --dedupe); 0: show
+	 * them as a problem. Copies that differ are an error either way.
+	 * Live integrations', runners' and workflows' created_at tell the
+	 * oldest; claim mappings keep the one ranked first.
+	 */
+	int dedupe;
+	/*
 	 * Filled by the caller before planning, as the planner does no I/O:
 	 * - desired integrations' fingerprint: a salted hash of their
 	 *   parameters (secrets resolved); live integrations' fingerprint: the
@@ -144,7 +161,7 @@ void plan_release(struct plan *p);
 /*
  * Make the plan. Problems that make a plan impossible (a role the
  * workspace does not have, a workflow missing from the source, two live
- * workflows with one name, a type that cannot change) are errors in diags
+ * workflows with one name that differ, a type that cannot change) are errors in diags
  * at the manifest's place; the plan is then incomplete and must not be
  * applied. Returns 0, or -1 when diags got an error.
  */
@@ -159,6 +176,8 @@ const char *plan_step_kind_name(enum plan_step_kind k);
 /* "user", "claim_mapping", ...; and "users", "claim mappings" for headings. */
 const char *plan_resource_name(enum plan_resource r);
 const char *plan_resource_title(enum plan_resource r);
+/* "step runner", "claim mapping": the name in sentences. */
+const char *plan_resource_label(enum plan_resource r);
 
 /* 1 when the plan changes nothing. */
 int plan_empty(const struct plan *p);

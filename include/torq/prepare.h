@@ -38,6 +38,7 @@ struct prepare_options {
 	const struct connect_options *co;
 	int prune;			/* --prune (policy.prune counts too) */
 	int rotate_secrets;
+	int dedupe;			/* plan.h: delete identical copies */
 	/*
 	 * A fleet client's key file, replacing the manifest's: when it
 	 * exists it is the workspace's key (workspace.credentials); when
@@ -65,6 +66,11 @@ struct prepare_options {
 	 * plan fails (-1, err names the holder).
 	 */
 	int lock;
+	/*
+	 * The key's workspace was checked already by this run (apply's
+	 * confirmation): do not read the organisation's list again.
+	 */
+	int key_checked;
 	double lock_timeout;
 	void (*lock_wait)(void *ctx, const char *workspace,
 			  const char *path, const struct lock_holder *h);
@@ -79,6 +85,8 @@ struct prepared {
 	struct credentials target_key;
 	struct credentials source_key;
 	int have_org_key, have_target, have_source;
+	/* where target_key came from (borrowed), NULL: the org key's */
+	const char *target_path;
 	struct model live, source;
 	const struct model *source_view;	/* &source, or the cache's */
 	int live_exists;		/* 1 read, -1 to be created */

@@ -82,7 +82,8 @@ void sim_create_integration(struct sim_call *c)
 	    sim_body_string(c, "type_id", 1, &type) ||
 	    body_parameters(c, &params))
 		goto out;
-	if (sim_find_ci(list, "display_name", display)) {
+	if (!(c->api->cfg->quirks & SIM_QUIRK_DUPLICATE_NAMES) &&
+	    sim_find_ci(list, "display_name", display)) {
 		sim_fail(c, 409, SIM_ALREADY_EXISTS,
 			 "an integration named '%s' already exists", display);
 		goto out;
@@ -185,7 +186,8 @@ void sim_create_step_runner(struct sim_call *c)
 			 c->api->cfg->runner_quota);
 		goto out;
 	}
-	if (sim_find_ci(list, "display_name", display)) {
+	if (!(c->api->cfg->quirks & SIM_QUIRK_DUPLICATE_NAMES) &&
+	    sim_find_ci(list, "display_name", display)) {
 		sim_fail(c, 409, SIM_ALREADY_EXISTS,
 			 "a step runner named '%s' already exists", display);
 		goto out;

@@ -17,6 +17,7 @@ static const struct {
 	{ "invite-existing-400", SIM_QUIRK_INVITE_EXISTING_400 },
 	{ "invite-existing-200", SIM_QUIRK_INVITE_EXISTING_200 },
 	{ "int64-strings", SIM_QUIRK_INT64_STRINGS },
+	{ "duplicate-names", SIM_QUIRK_DUPLICATE_NAMES },
 };
 
 void sim_config_init(struct sim_config *cfg)
@@ -31,7 +32,7 @@ const char *sim_quirk_names(void)
 {
 	return "expired-401, empty-next-token, no-retry-after, "
 	       "api-key-nested, invite-existing-400, invite-existing-200, "
-	       "int64-strings";
+	       "int64-strings, duplicate-names";
 }
 
 int sim_quirks_parse(const char *list, unsigned *out, struct buf *err)

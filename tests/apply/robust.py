@@ -19,7 +19,11 @@ For each seed:
   naming it, `apply --replace step_runner:NAME` mends it; one SIGTERM
   lets the step finish and write the file (apply exits 1, stopped);
 - step times: one slow request with --parallel 1, and only its step
-  shows the time, the others show their wait apart.
+  shows the time, the others show their wait apart;
+- two machines (two copies of the tree, so no shared lock) applying one
+  edit at once duplicate what it adds; the plan shows each copy as a
+  problem naming --dedupe, apply fails, `apply --dedupe` keeps the
+  oldest copies and converges; copies that differ are refused.
 After each, a plan must show no changes and torq-sim's state must hold no
 duplicate user, invitation, claim mapping, integration, step runner or
 workflow. Prints one line per run; exits 1 on the first failure.
@@ -77,7 +81,7 @@ def duplicates(state):
 
 
 class Run:
-    def __init__(self, tool, sim, root):
+    def __init__(self, tool, sim, root, sim_args=()):
         self.tool, self.sim, self.root = tool, sim, root
         self.work = tempfile.mkdtemp(prefix="torq-robust-")
         shipped.copy_tree(root, "manifests", self.work)
@@ -87,7 +91,7 @@ class Run:
         os.write(fd, b'{"client_id": "sim-admin", '
                  b'"client_secret": "sim-admin-secret"}\n')
         os.close(fd)
-        self.proc = subprocess.Popen([sim, "--port", "0"],
+        self.proc = subprocess.Popen([sim, "--port", "0"] + list(sim_args),
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         self.base = re.search(r"http://127\.0\.0\.1:[0-9]+", line).group(0)
@@ -97,10 +101,10 @@ class Run:
         self.env.pop("TORQ_CLIENT_ID", None)
         self.env.pop("TORQ_CLIENT_SECRET", None)
 
-    def torq(self, *args, wait=True):
+    def torq(self, *args, wait=True, cwd=None):
         cmd = [self.tool] + list(args) + [
             "--credentials", "secrets/template.json"]
-        p = subprocess.Popen(cmd, cwd=self.work, env=self.env,
+        p = subprocess.Popen(cmd, cwd=cwd or self.work, env=self.env,
                              stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if not wait:
@@ -528,6 +532,158 @@ def no_core_dumps(run, seed):
     return None
 
 
+DEDUPE = """version: 1
+extends: single-workspace.yaml
+claim_mappings:
+  items:
+    - { claim: groups, value: newgroup, role: Viewer }
+integrations:
+  - name: New Hook
+    vendor: webhook
+workflows:
+  - { name: NewFlow, file: workflows/offboarding.yaml, publish: true,
+      tags: [new] }
+"""
+DEDUPE_MANIFEST = "manifests/examples/dedupe.yaml"
+
+
+def acme_state(run):
+    for ws in http(run.base, "GET", "/_sim/state")["workspaces"]:
+        if ws["name"] == "acme SOC":
+            return ws
+    return {}
+
+
+def copies(ws):
+    """name -> ids of its copies, oldest first, for what DEDUPE adds."""
+    out = {}
+    for kind, key, when in (("workflows", "name", "created_at"),
+                            ("integrations", "display_name", "created_at")):
+        for o in sorted(ws.get(kind, []), key=lambda o: o[when]):
+            if o[key] in ("NewFlow", "New Hook"):
+                out.setdefault(o[key], []).append(o["id"])
+    for o in ws.get("claim_mappings", []):     # in rank order
+        if o["claim_value"] == "newgroup":
+            out.setdefault("groups=newgroup", []).append(o["id"])
+    return out
+
+
+def two_machines(run):
+    """The example applied, the edit written, and a second copy of the
+    tree: another CI runner, with its own lock and state."""
+    why = race_setup(run)
+    if why:
+        return None, why
+    with open(os.path.join(run.work, DEDUPE_MANIFEST), "w") as f:
+        f.write(DEDUPE)
+    other = run.work + "-other"
+    shutil.copytree(run.work, other, symlinks=True)
+    # both runs read before either writes
+    http(run.base, "POST", "/_sim/faults", {"rules": [
+        {"route": "*", "kind": "latency", "latency_ms": 120, "every": 1}]})
+    a = run.torq("apply", DEDUPE_MANIFEST, "--yes", wait=False)
+    b = run.torq("apply", DEDUPE_MANIFEST, "--yes", wait=False, cwd=other)
+    text = b"".join(a.communicate(timeout=300) + b.communicate(timeout=300))
+    http(run.base, "DELETE", "/_sim/faults")
+    if b"Traceback" in text or b"Sanitizer" in text:
+        return other, text.decode()
+    made = copies(acme_state(run))
+    if sorted(len(v) for v in made.values()) != [2, 2, 2]:
+        return other, "the race made no duplicates to mend: %s\n%s" % (
+            made, text.decode())
+    return other, None
+
+
+def dedupe(run, seed):
+    """Duplicates made by two machines at once: shown, refused by a plain
+    apply, mended by apply --dedupe keeping the oldest copies."""
+    other, why = two_machines(run)
+    try:
+        if why:
+            return "dedupe: " + why
+        before = copies(acme_state(run))
+        rc, out, err = run.torq("plan", DEDUPE_MANIFEST,
+                                "--detailed-exitcode")
+        for line in ("! workflow 'NewFlow': 2 identical copies",
+                     "! integration 'New Hook': 2 identical copies",
+                     "! claim mapping 'groups=newgroup': 2 identical",
+                     "(apply --dedupe keeps the oldest and deletes the "
+                     "newer copy)"):
+            if line not in out:
+                return "dedupe: the plan does not show %r (exit %d):\n%s%s" \
+                    % (line, rc, out, err)
+        if rc != 2:
+            return "dedupe: plan --detailed-exitcode exit %d, not 2" % rc
+        rc, out, err = run.torq("apply", DEDUPE_MANIFEST, "--yes")
+        if rc != 1 or "'apply --dedupe' keeps the oldest" not in err:
+            return "dedupe: a plain apply did not fail naming --dedupe " \
+                "(exit %d):\n%s%s" % (rc, out, err)
+        rc, out, err = run.torq("apply", DEDUPE_MANIFEST, "--yes",
+                                "--dedupe")
+        if rc != 0 or "matches the manifest" not in out:
+            return "dedupe: apply --dedupe failed (exit %d):\n%s%s" % (
+                rc, out, err)
+        after = copies(acme_state(run))
+        kept = {k: v[:1] for k, v in before.items()}
+        if after != kept:
+            return "dedupe: not the oldest copies kept: %s, not %s" % (
+                after, kept)
+        if duplicates(http(run.base, "GET", "/_sim/state")):
+            return "dedupe: duplicates left"
+        for where in (None, other):
+            rc, out, err = run.torq("plan", DEDUPE_MANIFEST,
+                                    "--detailed-exitcode", cwd=where)
+            if rc != 0:
+                return "dedupe: a plan afterwards is not empty (exit %d):" \
+                    "\n%s%s" % (rc, out, err)
+        return None
+    finally:
+        if other:
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def dedupe_differs(run, seed):
+    """A copy that differs from the oldest (a tag added to it by hand) is
+    never deleted: the plan is refused naming what differs."""
+    other, why = two_machines(run)
+    try:
+        if why:
+            return "dedupe differs: " + why
+        ws = acme_state(run)
+        newer = copies(ws)["NewFlow"][1]
+        with open(os.path.join(run.work, "secrets", "acme.json")) as f:
+            key = json.load(f)
+        req = urllib.request.Request(
+            run.base + "/v1/auth/token", data=b"grant_type=client_credentials",
+            method="POST")
+        import base64
+        req.add_header("Authorization", "Basic " + base64.b64encode(
+            ("%s:%s" % (key["client_id"], key["client_secret"])).encode()
+        ).decode())
+        with urllib.request.urlopen(req) as r:
+            tok = json.loads(r.read())["access_token"]
+        req = urllib.request.Request(
+            run.base + "/v1alpha/workflows/%s/tags" % newer,
+            data=b'{"name": "by-hand"}', method="POST")
+        req.add_header("Authorization", "Bearer " + tok)
+        req.add_header("Content-Type", "application/json")
+        urllib.request.urlopen(req).read()
+        mutations = http(run.base, "GET", "/_sim/stats")["mutations_total"]
+        rc, out, err = run.torq("apply", DEDUPE_MANIFEST, "--yes",
+                                "--dedupe")
+        if rc != 1 or "2 workflows named 'NewFlow' that differ (tags)" \
+                not in err:
+            return "dedupe differs: apply --dedupe was not refused " \
+                "(exit %d):\n%s%s" % (rc, out, err)
+        if http(run.base, "GET", "/_sim/stats")["mutations_total"] != \
+                mutations:
+            return "dedupe differs: the refused apply changed the workspace"
+        return None
+    finally:
+        if other:
+            shutil.rmtree(other, ignore_errors=True)
+
+
 def main():
     tool, sim = (os.path.abspath(a) for a in sys.argv[1:3])
     seeds = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3
@@ -555,6 +711,17 @@ def main():
         if problem:
             print("FAIL " + problem)
             return 1
+    # another CI runner is another tree: only --dedupe mends their race
+    for test in (dedupe, dedupe_differs):
+        run = Run(tool, sim, root, ["--quirks", "duplicate-names"])
+        try:
+            problem = test(run, 0)
+        finally:
+            run.close()
+        if problem:
+            print("FAIL " + problem)
+            return 1
+        print("PASS " + test.__doc__.split("\n")[0])
     print("robust: %d fault runs and %d crash runs converged" %
           (len(seeds), len(seeds)))
     return 0

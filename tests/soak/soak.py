@@ -55,7 +55,11 @@ Field case: about one step in RACE_ONE_IN is two applies of the same
 edited manifest at once (every request 20 ms late, no other fault): both
 must exit 0, neither may report the other as an interrupted run, no object
 may be duplicated or lost (the workspace lock makes the second wait and
-plan afresh).
+plan afresh). Every other such case runs the two applies from two copies
+of the work tree (two machines, two locks): what both made may then be
+duplicated; every copy must be shown by the next plan as a problem naming
+`--dedupe`, `apply --dedupe` must succeed, and the workspace must then
+hold each object once and match the manifest.
 After a SIGKILL the same manifest is applied without faults until it
 succeeds (at most 3 times), then checked. After every run all captured
 output and every file under the work directory are searched for every
@@ -1380,10 +1384,13 @@ class Soak:
         one machine, every request 20 ms late to widen the race. The
         workspace lock makes the second wait and plan afresh: both exit 0,
         nothing is duplicated or lost, and neither reports the other as an
-        interrupted run."""
+        interrupted run. Every other time they run on two machines
+        (race_apart)."""
+        self.counts["races"] = self.counts.get("races", 0) + 1
+        if self.counts["races"] % 2 == 0:
+            return self.race_apart(label + " (two machines)")
         self.sim_alive()
         self.counts["runs"] += 2
-        self.counts["races"] = self.counts.get("races", 0) + 1
         rules = [{"route": "*", "kind": "latency", "latency_ms": 20,
                   "every": 1}]
         self.set_faults(rules, 0)
@@ -1435,6 +1442,88 @@ class Soak:
             self.fail("%s: an apply took the other for an interrupted run:"
                       "\n%s" % (label, text[-6000:]))
         self.check_converged(label)
+
+    def race_apart(self, label):
+        """Field case: two machines apply the same edit at once: two copies
+        of the work tree, so no shared lock. Both may create what the edit
+        adds; every duplicate must then show in the plan naming --dedupe,
+        and apply --dedupe must leave each object once, as the manifest
+        says."""
+        self.sim_alive()
+        self.counts["runs"] += 2
+        other = self.work + "-other"
+        shutil.rmtree(other, ignore_errors=True)
+        shutil.copytree(self.work, other, symlinks=True)
+        rules = [{"route": "*", "kind": "latency", "latency_ms": 20,
+                  "every": 1}]
+        self.set_faults(rules, 0)
+        args = ["apply", "soak.yaml", "--yes"]
+        if self.model.prune_via.startswith("flag"):
+            args.append("--prune")
+        cmd = [self.tool] + args + ["--credentials", "secrets/org.json"]
+        procs = [subprocess.Popen(cmd, cwd=where, env=self.run_env(),
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+                 for where in (self.work, other)]
+        t0 = time.monotonic()
+        outs = []
+        for p in procs:
+            try:
+                out, err = p.communicate(timeout=HANG_S)
+            except subprocess.TimeoutExpired:
+                for q2 in procs:
+                    q2.kill()
+                self.fail("%s: two applies at once hung (over %d s)" %
+                          (label, HANG_S))
+            outs.append((out.decode("utf-8", "replace"),
+                         err.decode("utf-8", "replace")))
+        self.last_time = time.monotonic() - t0
+        codes = [p.returncode for p in procs]
+        text = "".join(o + e for o, e in outs)
+        # the other machine's files are searched too, then dropped
+        self.scan_secrets(label, [("stdout", text), ("stderr", text)])
+        self.check_modes(label)
+        shutil.rmtree(other, ignore_errors=True)
+        self.last.update(label=label, rules=rules, rc=codes, args=args,
+                         out="".join(o for o, _ in outs),
+                         err="".join(e for _, e in outs),
+                         time=self.last_time)
+        self.history.append("%s: rc %s in %.2f s" % (label, codes,
+                                                     self.last_time))
+        self.history = self.history[-12:]
+        if self.verbose:
+            print("  %s: -> exit %s in %.2f s" % (label, codes,
+                                                  self.last_time), flush=True)
+        self.clear_faults()
+        if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:|"
+                     r"Segmentation fault|Assertion .* failed", text):
+            self.fail("%s: the client crashed:\n%s" % (label, text[-4000:]))
+        if any(c not in (0, 1) for c in codes):
+            self.fail("%s: two applies exited %s:\n%s" % (
+                label, codes, text[-6000:]))
+        dups = duplicates(http(self.base, "GET", "/_sim/state"))
+        self.counts["apart_dups"] = self.counts.get("apart_dups", 0) + \
+            len(dups)
+        rc, out, err, _, timed_out = self.torq(self.plan_args(),
+                                               CHECK_TIMEOUT_S)
+        if timed_out:
+            self.fail("%s: plan hung (over %d s)" % (label, CHECK_TIMEOUT_S))
+        shown = len(re.findall(r"^! .*identical copies", out, re.M))
+        if dups and (rc != 2 or "(apply --dedupe keeps" not in out):
+            self.fail("%s: duplicates %s, but the plan does not offer "
+                      "--dedupe (exit %s):\n%s%s" % (label, dups, rc, out,
+                                                     err))
+        if shown and not dups:
+            self.fail("%s: the plan shows copies torq-sim does not hold:"
+                      "\n%s" % (label, out))
+        self.counts["deduped"] = self.counts.get("deduped", 0) + shown
+        res = self.apply(label + " (--dedupe)", [], 0, tolerate=True,
+                         extra=["--dedupe"])
+        if res != "ok" and not self.mend_lost(label):
+            self.fail("%s: apply --dedupe failed:\n%s%s" % (
+                label, self.last["out"][-3000:], self.last["err"][-3000:]))
+        self.check_converged(label + " (after --dedupe)")
 
     def note_failures(self, label, text):
         """Counts why steps (or the whole run) failed, without ids; returns
@@ -1780,7 +1869,10 @@ class Soak:
                   c["field_runner_kills"], c["lost_reported"],
                   c["lost_replaced"]))
         print("soak: %d field cases of two applies racing on one workspace"
-              % c.get("races", 0))
+              " (half of them from two machines: duplicates in %d lists, %d "
+              "objects shown with copies and mended by --dedupe)" % (
+                  c.get("races", 0), c.get("apart_dups", 0),
+                  c.get("deduped", 0)))
         print("soak: %d field cases of a wrong key file, each refused "
               "before any request" % c.get("wrong_keys", 0))
         top = sorted(self.reasons.items(), key=lambda kv: -kv[1])[:8]

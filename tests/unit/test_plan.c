@@ -469,16 +469,230 @@ static void test_plan_integration_type_cannot_change(void **state)
 	assert_string_equal(f->diags.items[0].path, "integrations[0].vendor");
 }
 
-static void test_plan_duplicate_live_names(void **state)
+/* The live copy i of a name: its own id and creation time. */
+static void copy_of(char **id, char **created, const char *new_id,
+		    const char *when)
+{
+	free(*id);
+	*id = dup(new_id);
+	*created = dup(when);
+}
+
+/*
+ * Managed objects held twice: a problem naming --dedupe, or with it a
+ * delete of each newer copy; the plan goes on against the oldest.
+ */
+static void test_plan_duplicates_integrations(void **state)
 {
 	struct fx *f = *state;
 
 	integration(&f->d, "alerts", "slack", "fp", 0);
+	desired_params(&f->d);
 	integration(&f->l, "alerts", "slack", "fp", 0);
 	integration(&f->l, "alerts", "slack", "fp", 0);
+	copy_of(&f->l.integrations[0].id, &f->l.integrations[0].created_at,
+		"newer", "2026-01-01T09:00:00Z");
+	/* 10:00 at +02:00 is 08:00Z: the older one, though listed second */
+	copy_of(&f->l.integrations[1].id, &f->l.integrations[1].created_at,
+		"older", "2026-01-01T10:00:00.25+02:00");
+	assert_int_equal(make(f), 0);
+	assert_true(plan_empty(&f->p));
+	assert_int_equal(f->p.problems_nr, 1);
+	assert_int_equal(f->p.problems[0].resource, RES_INTEGRATION);
+	assert_string_equal(f->p.problems[0].identity, "alerts");
+	assert_non_null(strstr(f->p.problems[0].message,
+			       "2 identical copies"));
+	assert_string_equal(f->p.problems[0].fix, "--dedupe");
+	assert_string_equal(f->p.problems[0].fix_does,
+			    "keeps the oldest and deletes the newer copy");
+	assert_int_equal(f->p.unmanaged_nr, 0);
+
+	f->in.dedupe = 1;
+	plan_release(&f->p);
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.problems_nr, 0);
+	assert_int_equal(f->p.steps_nr, 1);
+	assert_int_equal(step(f, 0)->kind, STEP_DELETE_INTEGRATION);
+	assert_string_equal(step(f, 0)->id, "newer");
+	assert_true(step(f, 0)->duplicate);
+	assert_non_null(strstr(step(f, 0)->changes[0].after, "of id older"));
+	assert_int_equal(f->p.to_destroy, 1);
+	assert_int_equal(f->p.unchanged, 1);
+}
+
+static void test_plan_duplicates_workflows(void **state)
+{
+	struct fx *f = *state;
+	size_t i;
+
+	workflow(&f->d, "Flow", "d1", 1);
+	for (i = 0; i < 3; i++)
+		workflow(&f->l, "Flow", "d1", 0);
+	copy_of(&f->l.workflows[0].id, &f->l.workflows[0].created_at,
+		"w-b", "2026-01-01T08:00:00.5Z");
+	copy_of(&f->l.workflows[1].id, &f->l.workflows[1].created_at,
+		"w-a", "2026-01-01T08:00:00.25Z");
+	copy_of(&f->l.workflows[2].id, &f->l.workflows[2].created_at,
+		"w-c", "2026-01-02T00:00:00Z");
+	f->in.dedupe = 1;
+	f->in.prune = 1;
+	assert_int_equal(make(f), 0);
+	/* two deletes of the newer, then the oldest is published */
+	assert_int_equal(f->p.steps_nr, 3);
+	assert_int_equal(step(f, 0)->kind, STEP_DELETE_WORKFLOW);
+	assert_string_equal(step(f, 0)->id, "w-b");
+	assert_string_equal(step(f, 1)->id, "w-c");
+	assert_int_equal(step(f, 2)->kind, STEP_PUBLISH_WORKFLOW);
+	assert_string_equal(step(f, 2)->id, "w-a");
+	assert_int_equal(f->p.to_destroy, 2);
+	assert_int_equal(f->p.to_change, 1);
+
+	/* without --dedupe: a problem, and prune leaves the copies alone */
+	f->in.dedupe = 0;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.steps_nr, 1);
+	assert_string_equal(step(f, 0)->id, "w-a");
+	assert_int_equal(f->p.problems_nr, 1);
+	assert_non_null(strstr(f->p.problems[0].message, "3 identical"));
+	assert_string_equal(f->p.problems[0].fix_does,
+			    "keeps the oldest and deletes the newer copies");
+}
+
+/* Copies that differ, or of unknown age: an error, nothing deleted. */
+static void test_plan_duplicates_that_differ(void **state)
+{
+	struct fx *f = *state;
+
+	workflow(&f->d, "Flow", "d1", 0);
+	workflow(&f->l, "Flow", "d1", 0);
+	workflow(&f->l, "Flow", "d2", 0);
+	copy_of(&f->l.workflows[0].id, &f->l.workflows[0].created_at,
+		"w-a", "2026-01-01T08:00:00Z");
+	copy_of(&f->l.workflows[1].id, &f->l.workflows[1].created_at,
+		"w-b", "2026-01-01T09:00:00Z");
+	f->in.dedupe = 1;
 	assert_int_equal(make(f), -1);
-	assert_non_null(strstr(f->diags.items[0].message, "has more than one"
-			       " integration named 'alerts'"));
+	assert_int_equal(f->p.steps_nr, 0);
+	assert_non_null(strstr(f->diags.items[0].message, "has 2 workflows "
+			       "named 'Flow' that differ (content)"));
+	assert_string_equal(f->diags.items[0].path, "workflows[0].name");
+
+	/* the same content, other tags */
+	free(f->l.workflows[1].content_digest);
+	f->l.workflows[1].content_digest = dup("d1");
+	model_workflow_add_tag(&f->l.workflows[1], "t");
+	diag_list_release(&f->diags);
+	diag_list_init(&f->diags, 0);
+	assert_int_equal(make(f), -1);
+	assert_non_null(strstr(f->diags.items[0].message, "differ (tags)"));
+
+	/* unread content is not known to be the same */
+	free(f->l.workflows[1].content_digest);
+	f->l.workflows[1].content_digest = NULL;
+	diag_list_release(&f->diags);
+	diag_list_init(&f->diags, 0);
+	assert_int_equal(make(f), -1);
+	assert_non_null(strstr(f->diags.items[0].message, "differ (content)"));
+
+	/* an integration of another type */
+	integration(&f->d, "alerts", "slack", "fp", 0);
+	integration(&f->l, "alerts", "slack", "fp", 0);
+	integration(&f->l, "alerts", "webhook", "fp", 0);
+	f->l.integrations[0].created_at = dup("2026-01-01T08:00:00Z");
+	f->l.integrations[1].created_at = dup("2026-01-01T08:00:01Z");
+	diag_list_release(&f->diags);
+	diag_list_init(&f->diags, 0);
+	assert_int_equal(make(f), -1);
+	assert_non_null(strstr(f->diags.items[0].message,
+			       "2 integrations named 'alerts' that differ "
+			       "(type)"));
+	assert_int_equal(f->p.steps_nr, 0);
+}
+
+static void test_plan_duplicates_age_unknown(void **state)
+{
+	struct fx *f = *state;
+
+	runner(&f->d, "k8s", "kubernetes", 0);
+	runner(&f->l, "k8s", "kubernetes", 0);
+	runner(&f->l, "k8s", "kubernetes", 0);
+	f->l.runners[0].created_at = dup("2026-01-01T08:00:00Z");
+	f->l.runners[1].created_at = dup("yesterday");
+	f->in.dedupe = 1;
+	assert_int_equal(make(f), -1);
+	assert_non_null(strstr(f->diags.items[0].message, "no creation time"));
+	assert_int_equal(f->p.steps_nr, 0);
+}
+
+/* The runner whose install command reached its file is kept, if newer. */
+static void test_plan_duplicates_runner_delivered(void **state)
+{
+	struct fx *f = *state;
+
+	runner(&f->d, "k8s", "kubernetes", 0);
+	f->d.runners[0].install_commands_out = dup("runners/k8s.sh");
+	runner(&f->l, "k8s", "kubernetes", 0);
+	runner(&f->l, "k8s", "kubernetes", 0);
+	copy_of(&f->l.runners[0].id, &f->l.runners[0].created_at, "r-old",
+		"2026-01-01T08:00:00Z");
+	f->l.runners[0].undelivered = dup("install command never delivered");
+	copy_of(&f->l.runners[1].id, &f->l.runners[1].created_at, "r-new",
+		"2026-01-01T09:00:00Z");
+	f->in.dedupe = 1;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.steps_nr, 1);
+	assert_int_equal(step(f, 0)->kind, STEP_DELETE_RUNNER);
+	assert_string_equal(step(f, 0)->id, "r-old");
+	assert_int_equal(f->p.problems_nr, 0);
+
+	/* a copy with other options differs */
+	f->l.runners[0].allow_cluster_management = 1;
+	assert_int_equal(make(f), -1);
+	assert_non_null(strstr(f->diags.items[0].message,
+			       "(allow_cluster_management)"));
+}
+
+/* Claim mappings: the one ranked first is kept, a copy of another role too. */
+static void test_plan_duplicates_claim_mappings(void **state)
+{
+	struct fx *f = *state;
+
+	mapping(&f->d, "groups", "soc", "Operator", 1);
+	mapping(&f->l, "groups", "soc", "Operator", 1);
+	mapping(&f->l, "groups", "soc", "Operator", 2);
+	mapping(&f->l, "groups", "soc", "Viewer", 3);
+	f->l.claim_mappings[0].role_id = dup("role-2");
+	f->l.claim_mappings[1].role_id = dup("role-2");
+	f->l.claim_mappings[2].role_id = dup("role-3");
+	free(f->l.claim_mappings[1].id);
+	f->l.claim_mappings[1].id = dup("cm-copy");
+	free(f->l.claim_mappings[2].id);
+	f->l.claim_mappings[2].id = dup("cm-viewer");
+	assert_int_equal(make(f), 0);
+	assert_true(plan_empty(&f->p));
+	assert_int_equal(f->p.problems_nr, 1);
+	assert_string_equal(f->p.problems[0].identity, "groups=soc");
+	assert_non_null(strstr(f->p.problems[0].message, "2 identical"));
+	assert_string_equal(f->p.problems[0].fix_does, "keeps the one ranked "
+			    "first and deletes the other");
+	/* the copy is no unmanaged object, and prune leaves it alone */
+	assert_int_equal(f->p.unmanaged_nr, 1);
+	f->in.prune = 1;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.steps_nr, 1);
+	assert_string_equal(step(f, 0)->id, "cm-viewer");
+	assert_int_equal(f->p.problems_nr, 1);
+	f->in.prune = 0;
+
+	f->in.dedupe = 1;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.problems_nr, 0);
+	assert_int_equal(f->p.steps_nr, 1);
+	assert_int_equal(step(f, 0)->kind, STEP_DELETE_CLAIM_MAPPING);
+	assert_string_equal(step(f, 0)->id, "cm-copy");
+	assert_true(step(f, 0)->duplicate);
+	/* the one with another role is not a copy: never deleted by it */
+	assert_int_equal(f->p.unmanaged_nr, 1);
 }
 
 /* Step runners. */
@@ -726,7 +940,12 @@ int main(void)
 		T(test_plan_claim_mappings_from_source),
 		T(test_plan_integrations),
 		T(test_plan_integration_type_cannot_change),
-		T(test_plan_duplicate_live_names),
+		T(test_plan_duplicates_integrations),
+		T(test_plan_duplicates_workflows),
+		T(test_plan_duplicates_that_differ),
+		T(test_plan_duplicates_age_unknown),
+		T(test_plan_duplicates_runner_delivered),
+		T(test_plan_duplicates_claim_mappings),
 		T(test_plan_runners),
 		T(test_plan_runner_undelivered),
 		T(test_plan_runner_replace),

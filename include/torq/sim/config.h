@@ -15,6 +15,7 @@ enum sim_quirk {
 	SIM_QUIRK_INVITE_EXISTING_400 = 1 << 4,
 	SIM_QUIRK_INVITE_EXISTING_200 = 1 << 5,
 	SIM_QUIRK_INT64_STRINGS = 1 << 6,
+	SIM_QUIRK_DUPLICATE_NAMES = 1 << 7,
 };
 
 struct sim_config {
