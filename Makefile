@@ -145,6 +145,9 @@ clienttest: $(TORQ_SIM) $(CLIENT_TEST_BIN) $(APPLY_TEST_BIN) \
 	@$(VALGRIND) $(CLIENT_TEST_BIN) $(TORQ_SIM)
 	@$(VALGRIND) $(APPLY_TEST_BIN) $(TORQ_SIM)
 	@$(VALGRIND) $(ANSWERS_TEST_BIN)
+	@echo "clienttest: again, against torq-sim --quirks extra-fields"
+	@SIMFIX_QUIRKS=extra-fields $(VALGRIND) $(CLIENT_TEST_BIN) $(TORQ_SIM)
+	@SIMFIX_QUIRKS=extra-fields $(VALGRIND) $(APPLY_TEST_BIN) $(TORQ_SIM)
 
 READBENCH_BIN := $(BUILD)/tests/client/readbench
 

@@ -706,6 +706,7 @@ static void write_integrations(struct ctx *c, const struct model *m)
 static void write_runners(struct ctx *c, const struct model *m)
 {
 	json_t *seen = count_keys(m->runners_nr, runner_key, m->runners);
+	struct buf clean = BUF_INIT;
 	const char *why;
 	size_t i, nr = 0, begin;
 	int k8s, dup;
@@ -726,14 +727,28 @@ static void write_runners(struct ctx *c, const struct model *m)
 			continue;
 		}
 		k8s = r->platform && !strcmp(r->platform, "kubernetes");
-		if (!k8s && !(r->platform && !strcmp(r->platform,
-						      "docker"))) {
+		if (r->platform && !k8s && strcmp(r->platform, "docker")) {
 			leave_out(c, "  ", "step runner", r->name,
 				  "its platform is neither kubernetes nor "
 				  "docker");
 			continue;
 		}
 		kv(c, "  - ", "name", r->name);
+		if (!r->platform) {
+			/*
+			 * The API does not give a runner's platform; a plan
+			 * never compares it, but creating one needs it.
+			 */
+			buf_addstr(c->m, "    # the API does not say which: "
+				   "check it\n    platform: kubernetes\n");
+			add_escaped(&clean, r->name, ESC_MESSAGE);
+			add_note(c->r, "step runner '%s': the API does not "
+				 "give its platform; 'kubernetes' is written, "
+				 "check it", clean.s);
+			buf_reset(&clean);
+			nr++;
+			continue;
+		}
 		kv(c, "    ", "platform", r->platform);
 		if (k8s && r->allow_cluster_management)
 			buf_addstr(c->m, "    allow_cluster_management: "
@@ -743,6 +758,7 @@ static void write_runners(struct ctx *c, const struct model *m)
 	end_list(c, begin, nr);
 	c->r->runners = nr;
 	json_decref(seen);
+	buf_release(&clean);
 }
 
 static void write_tags(struct ctx *c, const struct model_workflow *w)

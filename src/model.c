@@ -90,6 +90,7 @@ void model_release(struct model *m)
 		free(m->runners[i].name);
 		free(m->runners[i].platform);
 		free(m->runners[i].created_at);
+		free(m->runners[i].last_seen);
 		free(m->runners[i].install_commands_out);
 		free(m->runners[i].undelivered);
 	}

@@ -895,6 +895,8 @@ static const char *integration_created(const struct model *m, size_t i)
 static const char *integration_differs(const struct model *m, size_t a,
 				       size_t b)
 {
+	if (m->integrations[a].shared_in || m->integrations[b].shared_in)
+		return "one is shared into the workspace";
 	return same_str(m->integrations[a].vendor, m->integrations[b].vendor)
 		? NULL : "type";
 }
@@ -1038,6 +1040,18 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 				 l->vendor, c->p->workspace, in->vendor);
 			continue;
 		}
+		if (l->shared_in) {
+			/* used here, changed only where it is shared from */
+			if (in->parameters)
+				diag_add(c->diags, DIAG_WARNING, in->mark,
+					 path.s, "integration '%s' is shared "
+					 "into workspace '%s' by another "
+					 "workspace: it can be used here but "
+					 "not changed, so its parameters are "
+					 "left as they are", in->name,
+					 c->p->workspace);
+			continue;
+		}
 		/*
 		 * Parameters are write-only: compare the salted hash of what
 		 * the manifest says with the one recorded when torq-apply
@@ -1066,7 +1080,12 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 	for (i = 0; i < live->integrations_nr; i++) {
 		if (seen[i])
 			continue;
-		if (c->in->prune) {
+		if (live->integrations[i].shared_in) {
+			add_unmanaged(c, RES_INTEGRATION,
+				      live->integrations[i].name,
+				      "shared into this workspace: never "
+				      "changed or pruned here");
+		} else if (c->in->prune) {
 			s = add_step(c, STEP_DELETE_INTEGRATION, PLAN_DELETE,
 				     RES_INTEGRATION,
 				     live->integrations[i].name,

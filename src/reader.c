@@ -362,6 +362,9 @@ static void build(struct read *rd, struct model *m)
 			in->name = dup_field(it, "name");
 		in->vendor = dup_field(it, "type_id");
 		in->created_at = dup_field(it, "created_at");
+		st = json_string_value(json_object_get(json_object_get(it,
+						"sharing_data"), "direction"));
+		in->shared_in = st && !strcmp(st, "incoming");
 	}
 	json_array_foreach(json_object_get(rd->got, "step_runners"), i, it) {
 		if (!complete_item(rd, "/step_runners", "step runner", it,
@@ -376,6 +379,7 @@ static void build(struct read *rd, struct model *m)
 		rn->created_at = dup_field(it, "created_time");
 		if (!rn->created_at)
 			rn->created_at = dup_field(it, "created_at");
+		rn->last_seen = dup_field(it, "last_seen_time");
 		rn->allow_cluster_management = json_is_true(json_object_get(
 			json_object_get(it, "kubernetes_options"),
 			"allow_cluster_management"));

@@ -65,6 +65,11 @@ struct model_integration {
 	 */
 	char *fingerprint;
 	int has_secret;			/* desired: a parameter is a secret */
+	/*
+	 * live: shared into this workspace by another (sharing_data
+	 * direction incoming): usable here, changed only there
+	 */
+	int shared_in;
 	/* desired: a new reference into the doc; may hold secret nodes */
 	json_t *parameters;
 	const struct mark *mark;
@@ -75,6 +80,7 @@ struct model_runner {
 	char *name;			/* the display name, the identity */
 	char *platform;			/* "kubernetes" | "docker" */
 	char *created_at;		/* live: created_time, RFC 3339 */
+	char *last_seen;		/* live: last_seen_time, or NULL: never */
 	int allow_cluster_management;
 	/* desired: a path usable from the current directory */
 	char *install_commands_out;

@@ -148,8 +148,52 @@ static void reply_error(struct sim_response *res, int status,
 					  "details"));
 }
 
+/*
+ * Quirk extra-fields: the API is v1alpha, so every object of an answer
+ * gains fields no client knows, and the optional ones that mean "unset"
+ * go, as do false booleans (sharing_data only when not shared, which is
+ * its default).
+ */
+static void extra_fields(json_t *v)
+{
+	static const char *const optional[] = {
+		"created_by", "last_used_at", "details", "updated_at",
+		"last_seen_time", NULL,
+	};
+	const char *key, *dir;
+	json_t *x;
+	void *tmp;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			extra_fields(x);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	/* proto3 JSON may leave out a field at its zero value */
+	json_object_foreach_safe(v, tmp, key, x) {
+		if (json_is_false(x))
+			json_object_del(v, key);
+		else
+			extra_fields(x);
+	}
+	for (i = 0; optional[i]; i++)
+		json_object_del(v, optional[i]);
+	dir = json_string_value(json_object_get(json_object_get(v,
+					"sharing_data"), "direction"));
+	if (dir && !strcmp(dir, "not_shared"))
+		json_object_del(v, "sharing_data");
+	json_object_set_new(v, "x_sim_unknown", json_pack("{s:s, s:[i]}",
+				"note", "a field no client knows", "n", 1));
+	json_object_set_new(v, "x_sim_flag", json_true());
+}
+
 void sim_reply(struct sim_call *c, int status, json_t *body)
 {
+	if (c->api->cfg->quirks & SIM_QUIRK_EXTRA_FIELDS)
+		extra_fields(body);
 	reply_json(c->res, status, body);
 }
 
@@ -640,6 +684,67 @@ static void fault_reply(struct sim_call *c,
 		retry_after(c, 1);
 }
 
+/*
+ * POST /_sim/share {"integration_id" | "from" and "integration", "to"}:
+ * share an integration (by id, or by a workspace's and its display
+ * name) into
+ * the workspace named "to", as Torq's UI does: the copy there is
+ * incoming (usable, not changeable), the original outgoing.
+ */
+static int share(struct sim_state *st, const json_t *body, struct buf *err)
+{
+	const char *id = json_string_value(json_object_get(body,
+						"integration_id"));
+	const char *name = json_string_value(json_object_get(body,
+						"integration"));
+	const char *src = json_string_value(json_object_get(body, "from"));
+	const char *to = json_string_value(json_object_get(body, "to"));
+	json_t *wss = sim_state_workspaces(st), *ws, *from = NULL;
+	json_t *in = NULL, *dest, *copy, *out;
+	size_t i;
+
+	if ((!id && !(name && src)) || !to) {
+		buf_addstr(err, "needs \"to\" and \"integration_id\", or "
+			   "\"from\" (a workspace) and \"integration\" (its"
+			   " display name)");
+		return -1;
+	}
+	if (!id) {
+		from = sim_find_ci(wss, "name", src);
+		in = from ? sim_find(json_object_get(from, "integrations"),
+				     "display_name", name) : NULL;
+		id = name;
+	}
+	json_array_foreach(wss, i, ws)
+		if (!in && (in = sim_find(json_object_get(ws, "integrations"),
+					  "id", id)))
+			from = ws;
+	dest = sim_find_ci(wss, "name", to);
+	if (!in || !dest || dest == from) {
+		buf_addf(err, "no integration '%s', or no other workspace "
+			 "'%s'", id, to);
+		return -1;
+	}
+	copy = json_deep_copy(in);
+	json_object_del(copy, "parameters");
+	json_object_set_new(copy, "sharing_data", json_pack(
+		"{s:s, s:[s]}", "direction", "incoming", "workspace_ids",
+		sim_get(from, "id")));
+	json_array_append_new(json_object_get(dest, "integrations"), copy);
+	out = json_object_get(in, "sharing_data");
+	if (!json_is_object(out)) {
+		out = json_pack("{s:s, s:[]}", "direction", "outgoing",
+				"workspace_ids");
+		json_object_set_new(in, "sharing_data", out);
+	}
+	json_object_set_new(out, "direction", json_string("outgoing"));
+	if (!json_is_array(json_object_get(out, "workspace_ids")))
+		json_object_set_new(out, "workspace_ids", json_array());
+	json_array_append_new(json_object_get(out, "workspace_ids"),
+			      json_string(sim_get(dest, "id")));
+	return 0;
+}
+
 /* The /_sim/ controls: no auth, no rate limit, not counted. */
 static void control(struct sim_api *api, const struct sim_request *req,
 		    struct sim_response *res)
@@ -678,6 +783,16 @@ static void control(struct sim_api *api, const struct sim_request *req,
 		else
 			reply_json(res, 200, json_pack("{s:o}", "rules",
 					sim_faults_rules(api->faults)));
+	} else if (!strcmp(p, "/share") && !strcmp(m, "POST")) {
+		body = json_loadb(req->body, req->body_len, 0, &jerr);
+		if (!body)
+			buf_addf(&err, "malformed JSON body: %s", jerr.text);
+		sim_state_lock(api->state);
+		if (!body || share(api->state, body, &err))
+			reply_error(res, 400, SIM_INVALID_ARGUMENT, err.s);
+		else
+			reply_json(res, 200, json_object());
+		sim_state_unlock(api->state);
 	} else {
 		reply_error(res, 404, SIM_NOT_FOUND, "no such control");
 	}

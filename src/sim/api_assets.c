@@ -3,28 +3,24 @@
 #include <strings.h>
 
 #include "torq/sim/api_assets.h"
-#include "torq/sha256.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
-/* Integrations: parameters are stored, never returned. */
-
-static void fingerprint(json_t *params, char out[65])
-{
-	char *canon = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
-
-	sha256_hex(canon ? canon : "", canon ? strlen(canon) : 0, out);
-	free(canon);
-}
+/*
+ * Integrations: parameters are stored, never returned. sharing_data as
+ * documented: not_shared unless shared (the /_sim/share control).
+ */
 
 static json_t *integration_json(json_t *in)
 {
 	json_t *out = json_object();
-	char fp[65];
 
 	sim_copy_fields(out, in, (const char *const[]){ "id", "name",
 		"display_name", "type_id", "created_at", "created_by",
-		"last_used_at", NULL });
+		"last_used_at", "sharing_data", NULL });
+	if (!json_object_get(out, "sharing_data"))
+		json_object_set_new(out, "sharing_data", json_pack(
+			"{s:s}", "direction", "not_shared"));
 	if (!strcmp(sim_get(in, "type_id"), "webhook")) {
 		struct buf url = BUF_INIT;
 
@@ -34,9 +30,21 @@ static json_t *integration_json(json_t *in)
 			"{s:{s:s}}", "trigger", "webhook_url", url.s));
 		buf_release(&url);
 	}
-	fingerprint(json_object_get(in, "parameters"), fp);
-	json_object_set_new(out, "parameters_fingerprint", json_string(fp));
 	return sim_prune(out);
+}
+
+/* An integration shared into this workspace is used here, changed there. */
+static int shared_in(struct sim_call *c, json_t *in)
+{
+	const char *dir = sim_get(json_object_get(in, "sharing_data"),
+				  "direction");
+
+	if (!dir || strcmp(dir, "incoming"))
+		return 0;
+	sim_fail(c, 403, SIM_PERMISSION_DENIED, "integration '%s' is shared "
+		 "into this workspace: only the workspace that shares it can "
+		 "change it", sim_get(in, "display_name"));
+	return 1;
 }
 
 void sim_list_integrations(struct sim_call *c)
@@ -121,6 +129,8 @@ void sim_update_integration(struct sim_call *c)
 			 "the display name of an integration cannot change");
 		return;
 	}
+	if (shared_in(c, in))
+		return;
 	if (params)
 		json_object_set_new(in, "parameters", json_deep_copy(params));
 	sim_reply(c, 200, integration_json(in));
@@ -128,18 +138,29 @@ void sim_update_integration(struct sim_call *c)
 
 void sim_delete_integration(struct sim_call *c)
 {
+	json_t *in = sim_find(json_object_get(c->ws, "integrations"), "id",
+			      c->ids[0]);
+
+	if (in && shared_in(c, in))
+		return;
 	sim_delete_by_id(c, "integrations", "integration");
 }
 
 /* Step runners. */
 
-static json_t *runner_json(json_t *r)
+/*
+ * The documented StepRunner: no platform, no options (they are only
+ * asked for); quirk runner-platform answers them too.
+ */
+static json_t *runner_json(struct sim_call *c, json_t *r)
 {
 	json_t *out = json_object();
 
 	sim_copy_fields(out, r, (const char *const[]){ "id", "name",
-		"display_name", "platform", "kubernetes_options",
-		"created_time", "last_seen_time", NULL });
+		"display_name", "created_time", "last_seen_time", NULL });
+	if (c->api->cfg->quirks & SIM_QUIRK_RUNNER_PLATFORM)
+		sim_copy_fields(out, r, (const char *const[]){ "platform",
+			"kubernetes_options", NULL });
 	return sim_prune(out);
 }
 
@@ -149,7 +170,7 @@ void sim_list_step_runners(struct sim_call *c)
 	size_t i;
 
 	json_array_foreach(json_object_get(c->ws, "step_runners"), i, r)
-		json_array_append_new(items, runner_json(r));
+		json_array_append_new(items, runner_json(c, r));
 	sim_reply_page(c, "step_runners", items, NULL);
 }
 
@@ -210,7 +231,7 @@ void sim_create_step_runner(struct sim_call *c)
 	else
 		buf_addf(&cmd, "docker run -d --name %s -e RUNNER_TOKEN=%s "
 			 "torq/step-runner:latest", name.s, secret);
-	out = runner_json(r);
+	out = runner_json(c, r);
 	json_object_set_new(out, "install_command", json_string(cmd.s));
 	sim_reply(c, 200, json_pack("{s:o}", "step_runner", out));
 out:
@@ -225,12 +246,6 @@ void sim_delete_step_runner(struct sim_call *c)
 
 /* Workflows. */
 
-static json_t *current_revision(json_t *wf)
-{
-	return sim_find(json_object_get(wf, "revisions"), "id",
-			sim_get(wf, "current_revision_id"));
-}
-
 static json_t *workflow_json(json_t *wf)
 {
 	json_t *out = json_object(), *tags = json_array(), *t;
@@ -243,7 +258,6 @@ static json_t *workflow_json(json_t *wf)
 	json_object_set_new(out, "tags", tags);
 	sim_copy_field(out, wf, "current_revision_id");
 	sim_copy_field(out, wf, "published_revision_id");
-	sim_copy_field(out, current_revision(wf), "trigger");
 	return sim_prune(out);
 }
 

@@ -18,6 +18,8 @@ static const struct {
 	{ "invite-existing-200", SIM_QUIRK_INVITE_EXISTING_200 },
 	{ "int64-strings", SIM_QUIRK_INT64_STRINGS },
 	{ "duplicate-names", SIM_QUIRK_DUPLICATE_NAMES },
+	{ "runner-platform", SIM_QUIRK_RUNNER_PLATFORM },
+	{ "extra-fields", SIM_QUIRK_EXTRA_FIELDS },
 };
 
 void sim_config_init(struct sim_config *cfg)
@@ -32,7 +34,8 @@ const char *sim_quirk_names(void)
 {
 	return "expired-401, empty-next-token, no-retry-after, "
 	       "api-key-nested, invite-existing-400, invite-existing-200, "
-	       "int64-strings, duplicate-names";
+	       "int64-strings, duplicate-names, runner-platform, "
+	       "extra-fields";
 }
 
 int sim_quirks_parse(const char *list, unsigned *out, struct buf *err)

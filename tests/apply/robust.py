@@ -684,6 +684,50 @@ def dedupe_differs(run, seed):
             shutil.rmtree(other, ignore_errors=True)
 
 
+SHARED = """version: 1
+extends: single-workspace.yaml
+integrations:
+  - name: Shared Alerts
+    vendor: slack
+    parameters:
+      bot_token: not-this-one
+"""
+SHARED_MANIFEST = "manifests/examples/shared.yaml"
+
+
+def shared_in(run, seed):
+    """An integration shared into the workspace by another is used, never
+    changed or pruned: a plan naming it with parameters warns and has no
+    step for it; --prune keeps it, saying why."""
+    rc, out, err = run.torq("apply", MANIFEST, "--yes")
+    if rc != 0:
+        return "shared: the first apply failed (exit %d): %s%s" % (
+            rc, out, err)
+    tmpl = [w for w in http(run.base, "GET", "/_sim/state")["workspaces"]
+            if w["name"] == "Template"][0]
+    name = tmpl["integrations"][0]["display_name"]
+    http(run.base, "POST", "/_sim/share", {"from": "Template",
+                                           "integration": name,
+                                           "to": "acme SOC"})
+    before = http(run.base, "GET", "/_sim/stats")["mutations_total"]
+    rc, out, err = run.torq("apply", MANIFEST, "--yes", "--prune")
+    want = "integration '%s' (shared into this workspace: never changed " \
+        "or pruned here)" % name
+    if rc != 0 or want not in out:
+        return "shared: apply --prune did not keep the shared " \
+            "integration (exit %d):\n%s%s" % (rc, out, err)
+    if http(run.base, "GET", "/_sim/stats")["mutations_total"] != before:
+        return "shared: apply --prune changed the workspace:\n" + out
+    with open(os.path.join(run.work, SHARED_MANIFEST), "w") as f:
+        f.write(SHARED.replace("Shared Alerts", name))
+    rc, out, err = run.torq("plan", SHARED_MANIFEST, "--detailed-exitcode")
+    if rc != 0 or "is shared into workspace 'acme SOC' by another " \
+            "workspace: it can be used here but not changed" not in err:
+        return "shared: a plan naming it did not warn, or has steps " \
+            "(exit %d):\n%s%s" % (rc, out, err)
+    return None
+
+
 def main():
     tool, sim = (os.path.abspath(a) for a in sys.argv[1:3])
     seeds = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3
@@ -702,7 +746,7 @@ def main():
                 return 1
     for test in (runner_sigkill, runner_sigterm_twice, runner_sigterm,
                  step_times, race, race_lock_timeout, confirm_fails,
-                 fleet_lock, no_core_dumps):
+                 fleet_lock, no_core_dumps, shared_in):
         run = Run(tool, sim, root)
         try:
             problem = test(run, 0)

@@ -566,7 +566,7 @@ static void test_reader_model(void **state)
 	assert_string_equal(m.workflows[0].tags[0], "alpha");
 	assert_string_equal(m.workflows[0].tags[1], "zulu");
 	assert_null(m.workflows[0].content);
-	assert_string_equal(m.workflows[0].trigger, "nested");
+	assert_null(m.workflows[0].trigger);	/* not documented */
 	assert_string_equal(m.workflows[1].name, "Beta");
 	assert_false(m.workflows[1].published);
 	assert_non_null(m.workflows[1].content);
@@ -581,7 +581,9 @@ static void test_reader_model(void **state)
 	assert_null(m.integrations[1].fingerprint);
 	assert_int_equal(m.runners_nr, 1);
 	assert_string_equal(m.runners[0].name, "Primary Runner");
-	assert_string_equal(m.runners[0].platform, "kubernetes");
+	/* the documented StepRunner has no platform */
+	assert_null(m.runners[0].platform);
+	assert_non_null(m.runners[0].created_at);
 	model_release(&m);
 	model_release(&roles);
 	buf_release(&err);

@@ -760,9 +760,8 @@ static void test_sim_paging(void **unused)
 static void test_sim_integrations(void **unused)
 {
 	json_t *j;
-	char fp[65], *id, *fp1, *dump;
+	char *id, *dump;
 	struct buf path = BUF_INIT;
-	const char *canon = "{\"token\":\"s3cret\",\"url\":\"https://x\"}";
 
 	(void)unused;
 	j = must(&main_sim, "GET", "/v1alpha/integrations", admin, NULL, 200);
@@ -790,10 +789,10 @@ static void test_sim_integrations(void **unused)
 	dump = json_dumps(j, 0);
 	assert_null(strstr(dump, "s3cret"));
 	free(dump);
-	sha256_hex(canon, strlen(canon), fp);
-	assert_string_equal(jstr(j, "parameters_fingerprint"), fp);
+	/* documented: sharing_data; invented fields are gone */
+	assert_string_equal(jstr(j, "sharing_data.direction"), "not_shared");
+	assert_null(jget(j, "parameters_fingerprint"));
 	id = xstrdup(jstr(j, "id"));
-	fp1 = xstrdup(fp);
 	json_decref(j);
 
 	assert_int_equal(status_of(&main_sim, "POST", "/v1alpha/integrations",
@@ -809,7 +808,6 @@ static void test_sim_integrations(void **unused)
 	buf_addf(&path, "/v1alpha/integrations/%s", id);
 	j = must(&main_sim, "PATCH", path.s, admin,
 		 "{\"parameters\": {\"url\": \"https://y\"}}", 200);
-	assert_string_not_equal(jstr(j, "parameters_fingerprint"), fp1);
 	assert_null(jget(j, "parameters"));
 	json_decref(j);
 	assert_int_equal(status_of(&main_sim, "PATCH", path.s, admin,
@@ -825,7 +823,59 @@ static void test_sim_integrations(void **unused)
 	assert_int_equal(json_array_size(jget(j, "integrations")), 3);
 	json_decref(j);
 	free(id);
-	free(fp1);
+	buf_release(&path);
+}
+
+/*
+ * An integration shared into another workspace (/_sim/share): incoming
+ * there, usable but refused any change; outgoing where it comes from.
+ */
+static void test_sim_share(void **unused)
+{
+	struct buf body = BUF_INIT, path = BUF_INIT;
+	struct resp r;
+	json_t *j;
+	char *tok, *id;
+
+	(void)unused;
+	new_workspace("Shared into", &tok);
+	j = must(&main_sim, "POST", "/v1alpha/integrations", admin,
+		 "{\"display_name\": \"To share\", \"type_id\": \"slack\","
+		 " \"parameters\": {\"token\": \"x\"}}", 200);
+	id = xstrdup(jstr(j, "id"));
+	json_decref(j);
+	buf_addf(&body, "{\"integration_id\": \"%s\", \"to\": \"shared "
+		 "INTO\"}", id);
+	j = must(&main_sim, "POST", "/_sim/share", NULL, body.s, 200);
+	json_decref(j);
+	assert_int_equal(status_of(&main_sim, "POST", "/_sim/share", NULL,
+				   "{\"integration_id\": \"nope\", \"to\": "
+				   "\"Template\"}"), 400);
+	j = must(&main_sim, "GET", "/v1alpha/integrations", tok, NULL, 200);
+	assert_int_equal(json_array_size(jget(j, "integrations")), 1);
+	assert_string_equal(jstr(j, "integrations[0].sharing_data.direction"),
+			    "incoming");
+	assert_non_null(jstr(j, "integrations[0].sharing_data."
+			     "workspace_ids[0]"));
+	json_decref(j);
+	buf_addf(&path, "/v1alpha/integrations/%s", id);
+	call(&main_sim, "PATCH", path.s, tok, "{\"parameters\": {}}", &r);
+	assert_int_equal(r.status, 403);
+	assert_error(r.json, 7);
+	resp_release(&r);
+	assert_int_equal(status_of(&main_sim, "DELETE", path.s, tok, NULL),
+			 403);
+	j = must(&main_sim, "GET", "/v1alpha/integrations", admin, NULL, 200);
+	json_decref(j);
+	j = must(&main_sim, "PATCH", path.s, admin, "{\"parameters\": {}}",
+		 200);
+	assert_string_equal(jstr(j, "sharing_data.direction"), "outgoing");
+	json_decref(j);
+	j = must(&main_sim, "DELETE", path.s, admin, NULL, 200);
+	json_decref(j);
+	free(tok);
+	free(id);
+	buf_release(&body);
 	buf_release(&path);
 }
 
@@ -864,9 +914,10 @@ static void test_sim_step_runners(void **unused)
 		buf_addf(&path, "runner_%d", i);
 		assert_string_equal(jstr(j, "step_runner.name"), path.s);
 		if (!i) {
-			assert_true(json_is_true(jget(j, "step_runner."
-				"kubernetes_options."
-				"allow_cluster_management")));
+			/* the documented StepRunner: no platform, options */
+			assert_null(jget(j, "step_runner.kubernetes_options"));
+			assert_null(jget(j, "step_runner.platform"));
+			assert_non_null(jstr(j, "step_runner.created_time"));
 			id = xstrdup(jstr(j, "step_runner.id"));
 		}
 		json_decref(j);
@@ -951,7 +1002,7 @@ static void test_sim_workflows(void **unused)
 	j = must(&main_sim, "GET", "/v1alpha/workflows?name=Phishing%20triage",
 		 admin, NULL, 200);
 	assert_int_equal(json_array_size(jget(j, "workflows")), 1);
-	assert_string_equal(jstr(j, "workflows[0].trigger"), "webhook");
+	assert_null(jget(j, "workflows[0].trigger"));	/* undocumented */
 	assert_string_equal(jstr(j, "workflows[0].tags[0].name"), "phishing");
 	assert_string_equal(jstr(j, "workflows[0].current_revision_id"),
 			    jstr(j, "workflows[0].published_revision_id"));
@@ -1005,7 +1056,6 @@ static void test_sim_workflows(void **unused)
 	rev1 = xstrdup(jstr(j, "current_revision_id"));
 	assert_string_not_equal(rev0, rev1);
 	assert_null(jget(j, "published_revision_id"));
-	assert_string_equal(jstr(j, "trigger"), "nested");
 	json_decref(j);
 	assert_int_equal(publish(admin, child, rev0, &j), 400);
 	assert_error(j, 9);
@@ -1529,6 +1579,42 @@ static void test_sim_quirks(void **unused)
 	stop(&p);
 }
 
+/*
+ * What the docs do not say, behind quirks: a runner's platform answered;
+ * extra-fields adds unknown fields and drops optional ones everywhere.
+ */
+static void test_sim_evidence_quirks(void **unused)
+{
+	const char *const args[] = {
+		"--quirks", "runner-platform,extra-fields", NULL,
+	};
+	struct simproc p;
+	json_t *j;
+	char *tok;
+
+	(void)unused;
+	start(&p, args);
+	tok = token_for(&p, "sim-admin", "sim-admin-secret");
+	j = must(&p, "POST", "/v1alpha/step_runners", tok,
+		 "{\"display_name\": \"K\", \"platform\": \"kubernetes\", "
+		 "\"kubernetes_options\": {\"allow_cluster_management\": "
+		 "true}}", 200);
+	assert_string_equal(jstr(j, "step_runner.platform"), "kubernetes");
+	assert_true(json_is_true(jget(j, "step_runner.kubernetes_options."
+				      "allow_cluster_management")));
+	assert_true(json_is_true(jget(j, "step_runner.x_sim_flag")));
+	assert_true(json_is_true(jget(j, "x_sim_flag")));
+	json_decref(j);
+	j = must(&p, "GET", "/v1alpha/integrations", tok, NULL, 200);
+	assert_non_null(jget(j, "integrations[0].x_sim_unknown"));
+	assert_null(jget(j, "integrations[0].created_by"));
+	assert_null(jget(j, "integrations[0].sharing_data"));
+	assert_non_null(jstr(j, "integrations[0].created_at"));
+	json_decref(j);
+	free(tok);
+	stop(&p);
+}
+
 /* The command line. */
 
 static void test_sim_cli(void **unused)
@@ -1607,6 +1693,8 @@ int main(int argc, char **argv)
 		T(test_sim_persistence),
 		T(test_sim_seed),
 		T(test_sim_quirks),
+		T(test_sim_evidence_quirks),
+		T(test_sim_share),
 		T(test_sim_cli),
 	};
 	int rc;

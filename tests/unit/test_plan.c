@@ -469,6 +469,41 @@ static void test_plan_integration_type_cannot_change(void **state)
 	assert_string_equal(f->diags.items[0].path, "integrations[0].vendor");
 }
 
+/* Shared into the workspace: used, never updated, pruned or deduplicated. */
+static void test_plan_integration_shared_in(void **state)
+{
+	struct fx *f = *state;
+
+	integration(&f->d, "alerts", "slack", "fp-new", 1);
+	desired_params(&f->d);
+	integration(&f->l, "alerts", "slack", NULL, 0);
+	f->l.integrations[0].shared_in = 1;
+	integration(&f->l, "theirs", "jira", NULL, 0);
+	f->l.integrations[1].shared_in = 1;
+	f->in.prune = 1;
+	f->in.rotate_secrets = 1;
+	assert_int_equal(make(f), 0);
+	assert_true(plan_empty(&f->p));
+	assert_int_equal(f->diags.warnings, 1);
+	assert_non_null(strstr(f->diags.items[0].message, "is shared into "
+			       "workspace 'acme SOC' by another workspace"));
+	assert_int_equal(f->p.unmanaged_nr, 1);
+	assert_string_equal(f->p.unmanaged[0].identity, "theirs");
+	assert_non_null(strstr(f->p.unmanaged[0].why, "never changed or "
+			       "pruned"));
+	assert_int_equal(f->p.unchanged, 1);
+
+	/* a copy of one's own beside a shared one differs from it */
+	integration(&f->l, "alerts", "slack", NULL, 0);
+	f->l.integrations[0].created_at = dup("2026-01-01T08:00:00Z");
+	f->l.integrations[2].created_at = dup("2026-01-01T09:00:00Z");
+	f->in.dedupe = 1;
+	assert_int_equal(make(f), -1);
+	assert_non_null(strstr(f->diags.items[1].message, "differ (one is "
+			       "shared into the workspace)"));
+	assert_int_equal(f->p.steps_nr, 0);
+}
+
 /* The live copy i of a name: its own id and creation time. */
 static void copy_of(char **id, char **created, const char *new_id,
 		    const char *when)
@@ -940,6 +975,7 @@ int main(void)
 		T(test_plan_claim_mappings_from_source),
 		T(test_plan_integrations),
 		T(test_plan_integration_type_cannot_change),
+		T(test_plan_integration_shared_in),
 		T(test_plan_duplicates_integrations),
 		T(test_plan_duplicates_workflows),
 		T(test_plan_duplicates_that_differ),

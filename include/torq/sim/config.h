@@ -16,6 +16,8 @@ enum sim_quirk {
 	SIM_QUIRK_INVITE_EXISTING_200 = 1 << 5,
 	SIM_QUIRK_INT64_STRINGS = 1 << 6,
 	SIM_QUIRK_DUPLICATE_NAMES = 1 << 7,
+	SIM_QUIRK_RUNNER_PLATFORM = 1 << 8,
+	SIM_QUIRK_EXTRA_FIELDS = 1 << 9,
 };
 
 struct sim_config {
