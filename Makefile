@@ -59,7 +59,7 @@ include packaging/packaging.mk
 
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
-	plancases planbench applyrobust fleetbench reportcheck canary \
+	plancases planbench applyrobust fleetbench reportcheck doctorcheck canary \
 	docscheck soak readmeci freshmake
 
 all: $(TORQ_APPLY)
@@ -183,6 +183,10 @@ planbench: $(PLANBENCH_BIN)
 reportcheck: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/report/check.py $(TORQ_APPLY) $(TORQ_SIM)
 
+# doctor finds every call usable under each of torq-sim's quirks.
+doctorcheck: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/doctor/quirks.py $(TORQ_APPLY) $(TORQ_SIM)
+
 # Unique secrets through every command with -v: none may leak anywhere.
 canary: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/canary/canary.py $(TORQ_APPLY) $(TORQ_SIM)
@@ -219,7 +223,8 @@ readbench: $(TORQ_SIM) $(READBENCH_BIN)
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
 check: unit conformance cases differential $(SIM_CHECK) clienttest plancases \
-	applyrobust reportcheck canary docscheck readmeci freshmake installcheck
+	applyrobust reportcheck doctorcheck canary docscheck readmeci freshmake \
+	installcheck
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)

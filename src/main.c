@@ -23,6 +23,8 @@ struct command {
 static const struct command commands[] = {
 	{ "apply", cmd_apply,
 	  "make the live workspace match the manifest" },
+	{ "doctor", cmd_doctor,
+	  "check every API call torq-apply relies on, reading only" },
 	{ "export", cmd_export,
 	  "write a manifest that matches a live workspace" },
 	{ "fleet", cmd_fleet,

@@ -22,6 +22,7 @@ int cmd_apply(int argc, const char **argv);
 int cmd_export(int argc, const char **argv);
 int cmd_fleet(int argc, const char **argv);
 int cmd_report(int argc, const char **argv);
+int cmd_doctor(int argc, const char **argv);
 
 /* 1 when stream is a terminal and NO_COLOR is unset (https://no-color.org). */
 int cli_color(FILE *stream);
