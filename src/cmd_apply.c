@@ -389,6 +389,9 @@ int cmd_apply(int argc, const char **argv)
 	}
 	if (saved) {
 		now = render_json(&pp.plan);
+		/* notes ("not seen for 2 days") are no change */
+		json_object_del(now, "notes");
+		json_object_del(json_object_get(saved, "plan"), "notes");
 		if (strcmp(saved_fp, pp.live_fingerprint) ||
 		    !json_equal(now, json_object_get(saved, "plan"))) {
 			cli_error("workspace '%s' or the manifest changed since "

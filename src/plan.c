@@ -115,6 +115,11 @@ void plan_release(struct plan *p)
 		free(p->problems[i].fix_does);
 	}
 	free(p->problems);
+	for (i = 0; i < p->notes_nr; i++) {
+		free(p->notes[i].identity);
+		free(p->notes[i].message);
+	}
+	free(p->notes);
 	free(p->workspace);
 	memset(p, 0, sizeof(*p));
 }
@@ -246,6 +251,19 @@ static void add_problem(struct ctx *c, enum plan_resource res,
 	pr->message = xstrdup(message);
 	pr->fix = xstrdup_or_null(fix);
 	pr->fix_does = xstrdup_or_null(fix_does);
+}
+
+static void add_note(struct ctx *c, enum plan_resource res,
+		     const char *identity, const char *message)
+{
+	struct plan *p = c->p;
+	struct plan_note *n;
+
+	ALLOC_GROW(p->notes, p->notes_nr + 1, p->notes_alloc);
+	n = &p->notes[p->notes_nr++];
+	n->resource = res;
+	n->identity = xstrdup(identity ? identity : "");
+	n->message = xstrdup(message);
 }
 
 static void error_at(struct ctx *c, const struct mark *mark,
@@ -1115,6 +1133,32 @@ static int replacing(const struct ctx *c, const char *name)
 	return 0;
 }
 
+/*
+ * last_seen_time says whether a runner is connected: one that never was
+ * waits for its install command; one silent for a day may be down.
+ */
+static void runner_seen(struct ctx *c, const struct model_runner *r,
+			const struct model_runner *l)
+{
+	struct buf msg = BUF_INIT;
+	long long sec;
+	long nsec, days;
+
+	if (!l->last_seen) {
+		buf_addstr(&msg, "never connected: run its install command "
+			   "where it should live");
+		if (r->install_commands_out)
+			buf_addf(&msg, " (%s)", r->install_commands_out);
+	} else if (c->in->now && !parse_time(l->last_seen, &sec, &nsec) &&
+		   (days = (long)((c->in->now - sec) / 86400)) >= 1) {
+		buf_addf(&msg, "not seen for %ld day%s (last seen %s)", days,
+			 days == 1 ? "" : "s", l->last_seen);
+	}
+	if (msg.len)
+		add_note(c, RES_RUNNER, r->name, msg.s);
+	buf_release(&msg);
+}
+
 static void plan_runners(struct ctx *c, long *created, size_t *nr)
 {
 	const struct model *d = c->in->desired, *live = c->live;
@@ -1175,6 +1219,7 @@ static void plan_runners(struct ctx *c, long *created, size_t *nr)
 				    fix.s, "deletes it and makes it again, with"
 				    " a new install command");
 		}
+		runner_seen(c, r, l);
 		if ((r->platform && l->platform &&
 		     strcmp(r->platform, l->platform)) ||
 		    (l->platform && !strcmp(l->platform, "kubernetes") &&

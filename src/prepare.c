@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "torq/apply.h"
 #include "torq/buf.h"
@@ -837,6 +838,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	in.prune = sd->desired.prune || o->prune;
 	in.rotate_secrets = o->rotate_secrets;
 	in.dedupe = o->dedupe;
+	in.now = (long long)time(NULL);
 	in.replace_runners = o->replace_runners;
 	in.replace_runners_nr = o->replace_runners_nr;
 	if (plan_make(&in, &sd->plan, &sd->diags)) {

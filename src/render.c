@@ -305,6 +305,23 @@ static void add_unmanaged_text(struct buf *out, const struct plan *p)
 	}
 }
 
+/* What needs no change but is worth knowing, last. */
+static void add_notes_text(struct buf *out, const struct plan *p)
+{
+	size_t i;
+
+	buf_addstr(out, "\nNotes:\n");
+	for (i = 0; i < p->notes_nr; i++) {
+		buf_addchars(out, ' ', BLOCK_INDENT);
+		add_resource_label(out, p->notes[i].resource);
+		buf_addch(out, ' ');
+		add_identity(out, p->notes[i].resource, p->notes[i].identity);
+		buf_addstr(out, ": ");
+		utf8_add_clean(out, p->notes[i].message);
+		buf_addch(out, '\n');
+	}
+}
+
 /* "step runner 'acme-k8s': install command never delivered" */
 static void add_problem_line(struct buf *out, const struct plan_problem *pr)
 {
@@ -370,6 +387,8 @@ void render_text(const struct plan *p, int color, struct buf *out)
 		buf_addf(out, "%zu unchanged.\n", p->unchanged);
 	if (p->unmanaged_nr)
 		add_unmanaged_text(out, p);
+	if (p->notes_nr)
+		add_notes_text(out, p);
 }
 
 /* Markdown. */
@@ -503,6 +522,17 @@ void render_markdown(const struct plan *p, struct buf *out)
 		}
 		buf_addch(out, '\n');
 	}
+	if (p->notes_nr)
+		buf_addstr(out, "\nNotes:\n\n");
+	for (i = 0; i < p->notes_nr; i++) {
+		buf_addstr(out, "- ");
+		add_resource_label(out, p->notes[i].resource);
+		buf_addch(out, ' ');
+		add_md_code(out, p->notes[i].identity);
+		buf_addstr(out, ": ");
+		add_md_text(out, p->notes[i].message);
+		buf_addch(out, '\n');
+	}
 	buf_release(&body);
 }
 
@@ -610,5 +640,19 @@ json_t *render_json(const struct plan *p)
 		json_object_set_new(j, "problems", unmanaged);
 	else
 		json_decref(unmanaged);
+	if (p->notes_nr) {
+		unmanaged = json_array();
+		for (i = 0; i < p->notes_nr; i++) {
+			u = json_object();
+			json_object_set_new(u, "resource", json_string(
+				plan_resource_name(p->notes[i].resource)));
+			json_object_set_new(u, "identity", utf8_json_string(
+						p->notes[i].identity));
+			json_object_set_new(u, "note", utf8_json_string(
+						p->notes[i].message));
+			json_array_append_new(unmanaged, u);
+		}
+		json_object_set_new(j, "notes", unmanaged);
+	}
 	return j;
 }

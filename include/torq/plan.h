@@ -106,6 +106,13 @@ struct plan_problem {
 	char *fix_does;		/* "deletes it and makes it again, ...", or NULL */
 };
 
+/* Something worth knowing that needs no change: a runner not connected. */
+struct plan_note {
+	enum plan_resource resource;
+	char *identity;
+	char *message;		/* "never connected: run its install command" */
+};
+
 struct plan {
 	char *workspace;		/* the workspace's name */
 	int workspace_exists;
@@ -117,6 +124,8 @@ struct plan {
 	size_t unmanaged_nr, unmanaged_alloc;
 	struct plan_problem *problems;
 	size_t problems_nr, problems_alloc;
+	struct plan_note *notes;
+	size_t notes_nr, notes_alloc;
 	/* per object, Terraform-style: created / changed / deleted / same */
 	size_t to_add, to_change, to_destroy, unchanged;
 };
@@ -143,6 +152,11 @@ struct plan_input {
 	 * oldest; claim mappings keep the one ranked first.
 	 */
 	int dedupe;
+	/*
+	 * Seconds since 1970 when the plan is made, for "not seen for 3
+	 * days" (the planner has no clock); 0: only "never connected".
+	 */
+	long long now;
 	/*
 	 * Filled by the caller before planning, as the planner does no I/O:
 	 * - desired integrations' fingerprint: a salted hash of their

@@ -161,6 +161,13 @@ static json_t *runner_json(struct sim_call *c, json_t *r)
 	if (c->api->cfg->quirks & SIM_QUIRK_RUNNER_PLATFORM)
 		sim_copy_fields(out, r, (const char *const[]){ "platform",
 			"kubernetes_options", NULL });
+	/* a runner connected (the seed's "connected") was just seen */
+	if (json_is_true(json_object_get(r, "connected"))) {
+		char now[SIM_TIME_LEN + 1];
+
+		sim_time_now(now);
+		json_object_set_new(out, "last_seen_time", json_string(now));
+	}
 	return sim_prune(out);
 }
 

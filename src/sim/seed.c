@@ -134,7 +134,7 @@ json_t *sim_seed_default(void)
 		" {s:s, s:s, s:s}],"
 		" s:[{s:s, s:s, s:{s:s, s:s}}, {s:s, s:s, s:{}},"
 		" {s:s, s:s, s:{s:s}}],"
-		" s:[{s:s, s:s}],"
+		" s:[{s:s, s:s, s:b}],"
 		" s:[{s:s, s:b, s:[s]}, {s:s, s:b, s:[s, s]},"
 		" {s:s, s:b, s:[s]}, {s:s, s:b, s:[s]}, {s:s, s:b}]}]}",
 		"version", 1,
@@ -171,6 +171,7 @@ json_t *sim_seed_default(void)
 		"parameters", "api_key", "vt-sim-key",
 		"step_runners",
 		"display_name", "Primary Runner", "platform", "kubernetes",
+		"connected", 1,
 		"workflows",
 		"yaml", enrich_yaml, "published", 1, "tags", "enrichment",
 		"yaml", phishing_yaml, "published", 1, "tags", "phishing",

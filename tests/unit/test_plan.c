@@ -754,6 +754,37 @@ static void test_plan_runners(void **state)
 			       "the API cannot change a runner"));
 }
 
+/* Whether a runner is connected: notes, never steps. */
+static void test_plan_runner_seen(void **state)
+{
+	struct fx *f = *state;
+
+	runner(&f->d, "never", "kubernetes", 0);
+	f->d.runners[0].install_commands_out = dup("runners/never.sh");
+	runner(&f->d, "gone", "docker", 0);
+	runner(&f->d, "fresh", "docker", 0);
+	runner(&f->l, "never", "kubernetes", 0);
+	runner(&f->l, "gone", "docker", 0);
+	f->l.runners[1].last_seen = dup("2026-12-01T10:00:00Z");
+	runner(&f->l, "fresh", "docker", 0);
+	f->l.runners[2].last_seen = dup("2026-12-04T09:00:00.5+01:00");
+	f->in.now = 1796378400;		/* 2026-12-04T10:00:00Z */
+	assert_int_equal(make(f), 0);
+	assert_true(plan_empty(&f->p));
+	assert_int_equal(f->p.notes_nr, 2);
+	assert_string_equal(f->p.notes[0].identity, "never");
+	assert_string_equal(f->p.notes[0].message, "never connected: run its "
+			    "install command where it should live "
+			    "(runners/never.sh)");
+	assert_string_equal(f->p.notes[1].identity, "gone");
+	assert_string_equal(f->p.notes[1].message, "not seen for 3 days "
+			    "(last seen 2026-12-01T10:00:00Z)");
+	/* without a clock, only what needs none */
+	f->in.now = 0;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.notes_nr, 1);
+}
+
 /* A runner whose install command was lost: a problem, not a step. */
 static void test_plan_runner_undelivered(void **state)
 {
@@ -983,6 +1014,7 @@ int main(void)
 		T(test_plan_duplicates_runner_delivered),
 		T(test_plan_duplicates_claim_mappings),
 		T(test_plan_runners),
+		T(test_plan_runner_seen),
 		T(test_plan_runner_undelivered),
 		T(test_plan_runner_replace),
 		T(test_plan_workflows_content_publish_tags),
