@@ -124,9 +124,9 @@ static void drift_text(const json_t *drift, struct buf *out)
 			 json_string_value(json_object_get(c, "name")),
 			 w ? w : "-");
 		if (!strcmp(st, "ok"))
-			buf_addstr(out, "no drift\n");
+			buf_addstr(out, "no drift");
 		else if (!strcmp(st, "changes"))
-			buf_addf(out, "drift: +%lld ~%lld -%lld\n",
+			buf_addf(out, "drift: +%lld ~%lld -%lld",
 				 (long long)json_integer_value(
 					 json_object_get(c, "add")),
 				 (long long)json_integer_value(
@@ -134,8 +134,16 @@ static void drift_text(const json_t *drift, struct buf *out)
 				 (long long)json_integer_value(
 					 json_object_get(c, "destroy")));
 		else
-			buf_addf(out, "unknown: %s\n", json_string_value(
+			buf_addf(out, "unknown: %s", json_string_value(
 				json_object_get(c, "error")));
+		/* a runner silent for a day may be down */
+		if (json_is_integer(json_object_get(c, "runners")))
+			buf_addf(out, "; runners seen in the last day: %lld of "
+				 "%lld", (long long)json_integer_value(
+					 json_object_get(c, "runners_seen_1d")),
+				 (long long)json_integer_value(
+					 json_object_get(c, "runners")));
+		buf_addch(out, '\n');
 	}
 }
 

@@ -11,6 +11,7 @@
 #include "torq/load.h"
 #include "torq/path.h"
 #include "torq/prepare.h"
+#include "torq/rfc3339.h"
 #include "torq/render.h"
 #include "torq/sha256.h"
 #include "torq/wrapper.h"
@@ -340,6 +341,23 @@ static void apply_client(const struct fleet_options *o, struct prepared *pp,
 	buf_release(&err);
 }
 
+/* How many of the workspace's runners were seen in the last day. */
+static void count_runners(const struct prepared *pp, struct fleet_result *r)
+{
+	long long now = (long long)time(NULL), sec;
+	long nsec;
+	size_t i;
+
+	if (!(pp->desired.kinds & MODEL_RUNNERS) || pp->live_exists <= 0)
+		return;
+	r->runners = (long)pp->live.runners_nr;
+	r->runners_seen = 0;
+	for (i = 0; i < pp->live.runners_nr; i++)
+		if (!rfc3339_parse(pp->live.runners[i].last_seen, &sec,
+				   &nsec) && now - sec < 86400)
+			r->runners_seen++;
+}
+
 /* A --replace name the manifest does not name, refused as apply does. */
 static int unknown_replace(const struct fleet_options *o,
 			   const struct model *d, struct buf *err)
@@ -376,6 +394,7 @@ static void run_client(struct pool *p, size_t i)
 	int rc;
 
 	r->client = c;
+	r->runners = r->runners_seen = -1;
 	buf_init(&r->output);
 	/* --var for every client, then the client's own values */
 	varset_init(&vars);
@@ -426,6 +445,7 @@ static void run_client(struct pool *p, size_t i)
 	r->add = pp.plan.to_add;
 	r->change = pp.plan.to_change;
 	r->destroy = pp.plan.to_destroy;
+	count_runners(&pp, r);
 	render_text(&pp.plan, 0, &r->output);
 	if (unknown_replace(o, &pp.desired, &err)) {
 		fail(r, err.s);
@@ -551,6 +571,13 @@ json_t *fleet_summary_json(const char *command, const char *fleet_path,
 			      (double)(long)(r[i].seconds * 1000) / 1000);
 		json_object_set_new(c, "error", r[i].error ?
 				    json_string(r[i].error) : json_null());
+		/* only when known: older readers see the same JSON */
+		if (r[i].runners >= 0) {
+			json_object_set_new(c, "runners",
+					    json_integer(r[i].runners));
+			json_object_set_new(c, "runners_seen_1d",
+					    json_integer(r[i].runners_seen));
+		}
 		json_array_append_new(clients, c);
 	}
 	j = json_pack("{s:i, s:s, s:s}", "format_version", 1, "command",

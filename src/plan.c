@@ -9,6 +9,7 @@
 #include "torq/buf.h"
 #include "torq/doc.h"
 #include "torq/plan.h"
+#include "torq/rfc3339.h"
 #include "torq/suggest.h"
 #include "torq/wrapper.h"
 
@@ -740,66 +741,6 @@ static const char *workflow_name(const struct model *m, size_t i)
 	return m->workflows[i].name;
 }
 
-/* n decimal digits at *p, moving past them; -1 when not there. */
-static long digits(const char **p, int n)
-{
-	long v = 0;
-
-	for (; n > 0; n--, (*p)++) {
-		if (**p < '0' || **p > '9')
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	return v;
-}
-
-/*
- * An RFC 3339 time ("2022-03-09T08:40:18.490771179Z", "...+02:00") as
- * seconds since 1970 and nanoseconds. Returns 0, or -1 when it is not one.
- */
-static int parse_time(const char *s, long long *sec, long *nsec)
-{
-	static const int before[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243,
-				      273, 304, 334 };
-	long y, mo, d, h, mi, se, oh, om, scale = 100000000;
-	long long days;
-
-	if (!s)
-		return -1;
-	y = digits(&s, 4);
-	if (y < 0 || *s++ != '-' || (mo = digits(&s, 2)) < 1 || mo > 12 ||
-	    *s++ != '-' || (d = digits(&s, 2)) < 1 || d > 31 ||
-	    (*s != 'T' && *s != 't' && *s != ' ') || !*s++ ||
-	    (h = digits(&s, 2)) < 0 || *s++ != ':' ||
-	    (mi = digits(&s, 2)) < 0 || *s++ != ':' ||
-	    (se = digits(&s, 2)) < 0)
-		return -1;
-	*nsec = 0;
-	if (*s == '.') {
-		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
-			*nsec += (*s - '0') * scale;
-	}
-	/* days since 1970-01-01: whole years, then this year's */
-	days = 365LL * (y - 1970) + (y - 1969) / 4 - (y - 1901) / 100 +
-		(y - 1601) / 400 + before[mo - 1] + d - 1;
-	if (mo > 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		days++;
-	*sec = days * 86400 + h * 3600 + mi * 60 + se;
-	if (*s == 'Z' || *s == 'z')
-		return s[1] ? -1 : 0;
-	if (*s != '+' && *s != '-')
-		return -1;
-	{
-		int sign = *s++ == '+' ? 1 : -1;
-
-		if ((oh = digits(&s, 2)) < 0 || *s++ != ':' ||
-		    (om = digits(&s, 2)) < 0 || *s)
-			return -1;
-		*sec -= sign * (oh * 3600 + om * 60);
-	}
-	return 0;
-}
-
 /* What one_copy() needs to know of a kind. */
 struct copies {
 	enum plan_resource res;
@@ -837,7 +778,7 @@ static long one_copy(struct ctx *c, const struct copies *k, json_t *all,
 	for (i = 0; i < nr; i++) {
 		idx = (long)json_integer_value(json_array_get(all, i));
 		seen[idx] = 1;
-		if (parse_time(k->created(c->live, (size_t)idx), &sec,
+		if (rfc3339_parse(k->created(c->live, (size_t)idx), &sec,
 			       &nsec)) {
 			error_at(c, mark, path, "workspace '%s' has %zu %ss "
 				 "named '%s', and the API gave no creation "
@@ -1149,7 +1090,7 @@ static void runner_seen(struct ctx *c, const struct model_runner *r,
 			   "where it should live");
 		if (r->install_commands_out)
 			buf_addf(&msg, " (%s)", r->install_commands_out);
-	} else if (c->in->now && !parse_time(l->last_seen, &sec, &nsec) &&
+	} else if (c->in->now && !rfc3339_parse(l->last_seen, &sec, &nsec) &&
 		   (days = (long)((c->in->now - sec) / 86400)) >= 1) {
 		buf_addf(&msg, "not seen for %ld day%s (last seen %s)", days,
 			 days == 1 ? "" : "s", l->last_seen);

@@ -70,6 +70,11 @@ struct fleet_result {
 	enum fleet_status status;
 	char *workspace;
 	size_t add, change, destroy;
+	/*
+	 * The workspace's step runners, and how many were seen in the last
+	 * day (last_seen_time); -1 when the template manages no runners.
+	 */
+	long runners, runners_seen;
 	double seconds;
 	char *error;			/* why it failed, or NULL */
 	struct buf output;		/* the plan, and apply's step lines */
