@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "torq/atomicfile.h"
 #include "torq/doc.h"
 #include "torq/redact.h"
 #include "torq/trace.h"
@@ -110,34 +111,16 @@ struct trace *trace_open(const char *path, struct buf *err)
 	return t;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 void trace_hook(void *ctx, const struct client_exchange *x)
 {
 	struct trace *t = ctx;
 	struct buf line = BUF_INIT;
-	int e;
 
 	trace_format(x, &line);
 	pthread_mutex_lock(&t->lock);
-	if (!t->write_errno) {
-		e = write_all(t->fd, line.s, line.len);
-		t->write_errno = e;
-	}
+	if (!t->write_errno &&
+	    atomicfile_write_all(t->fd, line.s, line.len))
+		t->write_errno = errno;
 	pthread_mutex_unlock(&t->lock);
 	buf_release(&line);
 }
