@@ -58,8 +58,7 @@ struct connect_options {
 	OPT_FLAG_("verbose", 'v', &(co)->verbose, \
 		  "log every API call to stderr, secrets redacted"), \
 	OPT_STRING_("trace", 0, &(co)->trace_path, "FILE", \
-		    "write every API call and answer to FILE as JSON " \
-		    "lines, secrets redacted (mode 0600)")
+		    "write each API call and answer to FILE (JSON lines)")
 
 /*
  * Open the --trace file, if one was given, once for every client the
