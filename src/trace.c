@@ -88,12 +88,17 @@ void trace_format(const struct client_exchange *x, struct buf *out)
 struct trace *trace_open(const char *path, struct buf *err)
 {
 	struct trace *t;
+	struct stat st;
 	int fd;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC |
 		  O_NOCTTY, 0600);
-	/* an existing file keeps its mode through O_CREAT: set it */
-	if (fd >= 0 && fchmod(fd, 0600)) {
+	/*
+	 * An existing file keeps its mode through O_CREAT: set it. A pipe
+	 * or a device (/dev/stderr) is not ours to change.
+	 */
+	if (fd >= 0 && (fstat(fd, &st) ||
+			(S_ISREG(st.st_mode) && fchmod(fd, 0600)))) {
 		buf_addf(err, "cannot make trace file '%s' private: %s", path,
 			 strerror(errno));
 		close(fd);

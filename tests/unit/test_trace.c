@@ -173,6 +173,7 @@ static void test_trace_file_mode_and_lines(void **state)
 	struct stat st;
 	const char *path;
 	size_t i, lines = 0;
+	mode_t mode;
 
 	(void)state;
 	testdir_make(&d, "torq-trace");
@@ -192,6 +193,16 @@ static void test_trace_file_mode_and_lines(void **state)
 	for (i = 0; i < got.len; i++)
 		lines += got.s[i] == '\n';
 	assert_int_equal(lines, 2);
+
+	/* a device is written to, and its mode left alone */
+	assert_int_equal(stat("/dev/null", &st), 0);
+	mode = st.st_mode;
+	t = trace_open("/dev/null", &err);
+	assert_non_null(t);
+	trace_hook(t, &x);
+	assert_int_equal(trace_close(t, &err), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_int_equal(st.st_mode, mode);
 
 	assert_null(trace_open(testdir_at(&d, "no/such/t.jsonl"), &err));
 	assert_non_null(strstr(err.s, "cannot create trace file"));
