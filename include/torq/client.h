@@ -38,8 +38,10 @@ struct session;
 
 /*
  * One finished attempt, for the trace hook (client_config.trace): what
- * was asked and what came back, as on the wire but never a secret the
- * client added itself. Everything is borrowed for the call only.
+ * was asked and what came back. The client leaves out the secrets it adds
+ * itself (the bearer token, the token call's Basic header and form body);
+ * the bodies are as on the wire, so the hook redacts them (trace.c does).
+ * Everything is borrowed for the call only.
  */
 struct client_exchange {
 	const char *method;
