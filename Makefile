@@ -60,7 +60,7 @@ include packaging/packaging.mk
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
 	plancases planbench applyrobust fleetbench reportcheck doctorcheck canary \
-	docscheck soak readmeci freshmake
+	docscheck soak readmeci freshmake traces
 
 all: $(TORQ_APPLY)
 
@@ -161,6 +161,13 @@ plancases: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/plan/run.py $(TORQ_APPLY) $(TORQ_SIM) \
 		tests/plan/cases
 
+# Traces recorded with --trace, replayed by torq-sim --replay: the same
+# output byte for byte, and a missing or extra request fails the replay.
+# RECORD=1 records them afresh against the seeded emulator.
+traces: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/traces/run.py $(TORQ_APPLY) $(TORQ_SIM) \
+		tests/traces
+
 # apply under injected faults and SIGKILL: converges, no duplicates.
 ROBUST_SEEDS ?= 1,2,3
 applyrobust: $(TORQ_APPLY) $(TORQ_SIM)
@@ -223,8 +230,8 @@ readbench: $(TORQ_SIM) $(READBENCH_BIN)
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
 check: unit conformance cases differential $(SIM_CHECK) clienttest plancases \
-	applyrobust reportcheck doctorcheck canary docscheck readmeci freshmake \
-	installcheck
+	traces applyrobust reportcheck doctorcheck canary docscheck readmeci \
+	freshmake installcheck
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)

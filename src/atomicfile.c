@@ -45,8 +45,9 @@ static int create_temp(const char *path, mode_t mode, struct buf *tmp,
 	return fd;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int atomicfile_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
 	ssize_t n;
 
 	while (len) {
@@ -157,7 +158,7 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 	fd = create_temp(path, mode, &tmp, err);
 	if (fd < 0)
 		goto out;
-	if (write_all(fd, data, len) || fsync(fd)) {
+	if (atomicfile_write_all(fd, data, len) || fsync(fd)) {
 		buf_addf(err, "cannot write %s '%s': %s", what, path,
 			 strerror(errno));
 		close(fd);

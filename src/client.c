@@ -68,6 +68,7 @@ struct req {
 	struct buf resp;
 	char request_id[96];
 	char retry_after[64];
+	char content_type[96];
 	char curl_error[CURL_ERROR_SIZE];
 	int too_large;
 
@@ -481,6 +482,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 		     sizeof(r->request_id));
 	header_value(data, size * n, "retry-after", r->retry_after,
 		     sizeof(r->retry_after));
+	header_value(data, size * n, "content-type", r->content_type,
+		     sizeof(r->content_type));
 	return size * n;
 }
 
@@ -497,6 +500,7 @@ static int start(struct client *c, struct req *r, int64_t now)
 		r->first_ms = now;
 	r->started_ms = now;
 	r->request_id[0] = r->retry_after[0] = r->curl_error[0] = '\0';
+	r->content_type[0] = '\0';
 	r->too_large = 0;
 	buf_reset(&r->resp);
 
@@ -772,6 +776,44 @@ static void token_done(struct client *c, struct req *r, long http,
 	complete(r, CLIENT_OK, http, NULL, NULL);
 }
 
+/*
+ * Hand the attempt that just ended to the trace hook. The token request's
+ * Basic header and form body are the client's own secrets: the hook is
+ * told only that it was the token call.
+ */
+static void trace_attempt(struct client *c, struct req *r, long http,
+			  CURLcode cc)
+{
+	struct client_exchange x;
+	struct buf url = BUF_INIT, error = BUF_INIT;
+
+	if (!c->cfg.trace)
+		return;
+	if (r->is_token)
+		buf_addstr(&url, c->token_url);
+	else
+		buf_addf(&url, "%s%s", c->api, r->path);
+	memset(&x, 0, sizeof(x));
+	x.method = r->method;
+	x.url = url.s;
+	x.is_token = r->is_token;
+	x.request_body = r->is_token ? NULL : r->body;
+	x.status = http;
+	x.content_type = r->content_type;
+	x.retry_after = r->retry_after;
+	x.request_id = r->request_id;
+	x.response = r->resp.s;
+	x.response_len = r->resp.len;
+	x.elapsed_ms = (long)(now_ms() - r->started_ms);
+	if (cc != CURLE_OK) {
+		describe_curl(r, cc, &error);
+		x.error = error.s;
+	}
+	c->cfg.trace(c->cfg.trace_ctx, &x);
+	buf_release(&url);
+	buf_release(&error);
+}
+
 static void finish(struct client *c, struct req *r, CURLcode cc)
 {
 	long http = 0, sent = 0;
@@ -783,6 +825,7 @@ static void finish(struct client *c, struct req *r, CURLcode cc)
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
 	curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent);
+	trace_attempt(c, r, http, cc);
 	end_attempt(c, r);
 
 	if (cc != CURLE_OK) {

@@ -363,6 +363,10 @@ int cmd_apply(int argc, const char **argv)
 		goto out;
 	}
 
+	if (connect_trace_open(&ac.co, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
 	memset(&po, 0, sizeof(po));
 	po.replace_runners = (const char *const *)ac.replace.names;
 	po.replace_runners_nr = ac.replace.nr;
@@ -478,6 +482,11 @@ int cmd_apply(int argc, const char **argv)
 	ret = report_problems(&pp.plan);
 out:
 	journal_last_release(&last);
+	buf_reset(&err);
+	if (connect_trace_close(&ac.co, &err)) {
+		cli_error("%s", err.s);
+		ret = EXIT_ERROR;
+	}
 	apply_result_release(&res);
 	json_decref(saved);
 	json_decref(now);

@@ -245,6 +245,10 @@ int cmd_doctor(int argc, const char **argv)
 			  "'torq-apply doctor --help'", argv[1]);
 		goto out;
 	}
+	if (connect_trace_open(&dc.co, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
 	if (connect_open(&dc.co, &conn, &err)) {
 		cli_error("%s", err.s);
 		goto out;
@@ -276,6 +280,11 @@ out:
 	credentials_release(&key);
 	if (opened)
 		connect_close(&conn);
+	buf_reset(&err);
+	if (connect_trace_close(&dc.co, &err)) {
+		cli_error("%s", err.s);
+		ret = EXIT_ERROR;
+	}
 	buf_release(&err);
 	buf_release(&out);
 	return ret;

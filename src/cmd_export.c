@@ -246,6 +246,10 @@ int cmd_export(int argc, const char **argv)
 		goto out;
 	}
 
+	if (connect_trace_open(&ec.co, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
 	if (connect_key(ec.co.credentials, &key, &err) ||
 	    connect_open(&ec.co, &conn, &err)) {
 		cli_error("%s", err.s);
@@ -321,6 +325,11 @@ out:
 	model_release(&live);
 	if (have_conn)
 		connect_close(&conn);
+	buf_reset(&err);
+	if (connect_trace_close(&ec.co, &err)) {
+		cli_error("%s", err.s);
+		ret = EXIT_ERROR;
+	}
 	credentials_release(&key);
 	free(name);
 	free(cwd);

@@ -106,6 +106,10 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 			  "--yes (run 'fleet plan' first to review)");
 		goto out;
 	}
+	if (connect_trace_open(&fc->co, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
 	which = xcalloc(f.nr + 1, sizeof(*which));
 	for (i = 0; i < f.nr; i++)
 		if ((!fc->only || listed(fc->only, f.clients[i].name)) &&
@@ -177,6 +181,11 @@ out:
 	ratelimit_pool_free(fc->co.pool);
 	fc->co.pool = NULL;
 	fleet_release(&f);
+	buf_reset(&err);
+	if (connect_trace_close(&fc->co, &err)) {
+		cli_error("%s", err.s);
+		ret = EXIT_ERROR;
+	}
 	diag_list_release(&diags);
 	buf_release(&err);
 	buf_release(&out);

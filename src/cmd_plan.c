@@ -124,6 +124,10 @@ int cmd_plan(int argc, const char **argv)
 	}
 	path = argv[1];
 
+	if (connect_trace_open(&pc.co, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
 	memset(&po, 0, sizeof(po));
 	po.manifest = path;
 	po.vars = &pc.v.vars;
@@ -177,6 +181,11 @@ int cmd_plan(int argc, const char **argv)
 	      EXIT_CHANGES : EXIT_OK;
 out:
 	json_decref(j);
+	buf_reset(&err);
+	if (connect_trace_close(&pc.co, &err)) {
+		cli_error("%s", err.s);
+		ret = EXIT_ERROR;
+	}
 	if (prepared)
 		prepared_release(&pp);
 	cli_vars_release(&pc.v);

@@ -203,6 +203,10 @@ int cmd_report(int argc, const char **argv)
 		cli_error("--json and --csv cannot be combined");
 		goto out;
 	}
+	if (connect_trace_open(&rc.co, &err)) {
+		cli_error("%s", err.s);
+		goto out;
+	}
 	if (connect_open(&rc.co, &conn, &err)) {
 		cli_error("%s", err.s);
 		goto out;
@@ -258,6 +262,11 @@ out:
 	credentials_release(&key);
 	if (opened)
 		connect_close(&conn);
+	buf_reset(&err);
+	if (connect_trace_close(&rc.co, &err)) {
+		cli_error("%s", err.s);
+		ret = EXIT_ERROR;
+	}
 	buf_release(&err);
 	buf_release(&out);
 	return ret;

@@ -57,12 +57,37 @@ int connect_open(const struct connect_options *o, struct connection *out,
 	cfg.pool = o->pool;
 	if (o->verbose)
 		cfg.log = log_stderr;
+	if (o->trace) {
+		cfg.trace = trace_hook;
+		cfg.trace_ctx = o->trace;
+	} else if (o->trace_path) {
+		/* a command that forgot connect_trace_open */
+		buf_addstr(err, "--trace is not supported here");
+		endpoint_release(&out->endpoint);
+		return -1;
+	}
 	out->client = client_new(&cfg, err);
 	if (!out->client) {
 		endpoint_release(&out->endpoint);
 		return -1;
 	}
 	return 0;
+}
+
+int connect_trace_open(struct connect_options *o, struct buf *err)
+{
+	if (!o->trace_path || o->trace)
+		return 0;
+	o->trace = trace_open(o->trace_path, err);
+	return o->trace ? 0 : -1;
+}
+
+int connect_trace_close(struct connect_options *o, struct buf *err)
+{
+	int rc = trace_close(o->trace, err);
+
+	o->trace = NULL;
+	return rc;
 }
 
 void connect_close(struct connection *c)

@@ -29,6 +29,12 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 		     struct buf *err);
 
 /*
+ * Write all len bytes to fd, again after a short write or EINTR. Returns
+ * 0, or -1 with errno set.
+ */
+int atomicfile_write_all(int fd, const void *data, size_t len);
+
+/*
  * mkdir -p dir, each new directory with mode (less the umask); something
  * in the way that is not a directory is an error. Returns 0, or -1 with
  * a message.

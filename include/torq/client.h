@@ -36,6 +36,28 @@
 struct client;
 struct session;
 
+/*
+ * One finished attempt, for the trace hook (client_config.trace): what
+ * was asked and what came back. The client leaves out the secrets it adds
+ * itself (the bearer token, the token call's Basic header and form body);
+ * the bodies are as on the wire, so the hook redacts them (trace.c does).
+ * Everything is borrowed for the call only.
+ */
+struct client_exchange {
+	const char *method;
+	const char *url;
+	int is_token;			/* a token request: its body is secret */
+	const char *request_body;	/* JSON text sent, or NULL */
+	long status;			/* 0 when no answer came */
+	const char *content_type;	/* of the answer, "" when absent */
+	const char *retry_after;	/* "" when absent */
+	const char *request_id;		/* X-Request-Id, "" when absent */
+	const char *response;		/* the answer's bytes, not terminated */
+	size_t response_len;
+	long elapsed_ms;
+	const char *error;		/* why no usable answer came, or NULL */
+};
+
 /* The outcome of a request, for callers that act on it. */
 enum client_code {
 	CLIENT_OK = 0,
@@ -76,6 +98,13 @@ struct client_config {
 	 */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
+	/*
+	 * Called after every attempt (trace.h writes them to a file), or
+	 * NULL. Clients in several threads may share one hook and context:
+	 * the hook serialises its own writes.
+	 */
+	void (*trace)(void *ctx, const struct client_exchange *x);
+	void *trace_ctx;
 };
 
 /* Fill cfg with the defaults (api and token_url NULL). */

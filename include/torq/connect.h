@@ -6,6 +6,7 @@
 #include "torq/credentials.h"
 #include "torq/endpoint.h"
 #include "torq/options.h"
+#include "torq/trace.h"
 
 /*
  * The connection options every command that talks to Torq shares, and
@@ -22,8 +23,11 @@ struct connect_options {
 	const char *rate_limit;
 	const char *timeout;
 	int verbose;
+	const char *trace_path;
 	/* Not an option: rate-limit buckets shared across threads, or NULL. */
 	struct ratelimit_pool *pool;
+	/* Not an option: the --trace file every client writes to, or NULL. */
+	struct trace *trace;
 };
 
 #define CONNECT_OPTIONS(co) \
@@ -52,7 +56,21 @@ struct connect_options {
 	OPT_STRING_("timeout", 0, &(co)->timeout, "SECONDS", \
 		    "for one API request (default 30)"), \
 	OPT_FLAG_("verbose", 'v', &(co)->verbose, \
-		  "log every API call to stderr, secrets redacted")
+		  "log every API call to stderr, secrets redacted"), \
+	OPT_STRING_("trace", 0, &(co)->trace_path, "FILE", \
+		    "write each API call and answer to FILE (JSON lines)")
+
+/*
+ * Open the --trace file, if one was given, once for every client the
+ * command makes (a fleet's threads share it). Call after parsing the
+ * options and before connect_open. Returns 0, or -1 with a message.
+ */
+int connect_trace_open(struct connect_options *o, struct buf *err);
+/*
+ * Close it. Returns 0, or -1 with a message when some of the trace could
+ * not be written.
+ */
+int connect_trace_close(struct connect_options *o, struct buf *err);
 
 struct connection {
 	struct endpoint endpoint;

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "torq/sim/api.h"
+#include "torq/sim/replay.h"
 #include "torq/sim/api_assets.h"
 #include "torq/sim/api_org.h"
 #include "torq/wrapper.h"
@@ -120,6 +121,7 @@ void sim_api_init(struct sim_api *api, const struct sim_config *cfg,
 		  struct sim_state *state, struct sim_faults *faults)
 {
 	api->cfg = cfg;
+	api->replay = NULL;
 	api->state = state;
 	api->faults = faults;
 	api->next_request_id = 0;
@@ -822,6 +824,10 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req,
 
 	if (!strncmp(req->path, "/_sim/", 6)) {
 		control(api, req, res);
+		return;
+	}
+	if (api->replay) {
+		sim_replay_handle(api->replay, req, res);
 		return;
 	}
 	memset(&c, 0, sizeof(c));

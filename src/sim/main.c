@@ -11,6 +11,7 @@
 #include "torq/sim/api.h"
 #include "torq/sim/config.h"
 #include "torq/sim/faults.h"
+#include "torq/sim/replay.h"
 #include "torq/sim/server.h"
 #include "torq/sim/state.h"
 #include "torq/wrapper.h"
@@ -19,7 +20,8 @@
 static const char usage[] =
 	"torq-sim [--port N] [--state FILE] [--seed FILE] [--latency-ms N]\n"
 	"       [--rate-limit RPS] [--fault-rate P] [--fault-seed N]\n"
-	"       [--quirks LIST] [--token-ttl S] [--runner-quota N]";
+	"       [--quirks LIST] [--token-ttl S] [--runner-quota N]\n"
+	"       [--replay TRACE]";
 
 static const char summary[] =
 	"An emulator of the Torq public REST API on 127.0.0.1, for the demo,\n"
@@ -28,7 +30,7 @@ static const char summary[] =
 
 struct args {
 	const char *port, *latency, *rate, *fault_rate, *fault_seed;
-	const char *quirks, *ttl, *quota;
+	const char *quirks, *ttl, *quota, *replay;
 };
 
 static int number(const char *opt, const char *s, long min, long max,
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
 	struct sim_faults faults;
 	struct sim_api api;
 	struct sim_server srv;
+	struct sim_replay *replay = NULL;
 	struct args a;
 	struct buf err = BUF_INIT, help = BUF_INIT;
 	sigset_t stop;
@@ -124,6 +127,9 @@ int main(int argc, char **argv)
 			    "token lifetime in seconds (default 3600)"),
 		OPT_STRING_("runner-quota", 0, &a.quota, "N",
 			    "step runners per workspace (default 10)"),
+		OPT_STRING_("replay", 0, &a.replay, "TRACE",
+			    "answer from a torq-apply --trace file, in "
+			    "order; anything else fails"),
 		OPT_END_(),
 	};
 
@@ -163,6 +169,12 @@ int main(int argc, char **argv)
 	state_ready = 1;
 	sim_faults_init(&faults, &cfg);
 	sim_api_init(&api, &cfg, &state, &faults);
+	if (a.replay && !(replay = sim_replay_load(a.replay, &err))) {
+		fprintf(stderr, "torq-sim: %s\n", err.s);
+		sim_faults_release(&faults);
+		goto out;
+	}
+	api.replay = replay;
 	if (sim_server_start(&srv, &api, (unsigned)cfg.port, &err)) {
 		fprintf(stderr, "torq-sim: %s\n", err.s);
 		sim_faults_release(&faults);
@@ -179,6 +191,13 @@ out:
 		sim_server_stop(&srv);
 		sim_faults_release(&faults);
 	}
+	/* a replay that went otherwise than its trace fails the run */
+	if (started && replay && sim_replay_finish(replay, &err)) {
+		fprintf(stderr, "torq-sim: the replay did not match the "
+			"trace:\n%s", err.s);
+		ret = EXIT_ERROR;
+	}
+	sim_replay_free(replay);
 	if (state_ready)
 		sim_state_release(&state);
 	buf_release(&err);

@@ -4,7 +4,9 @@ unique secret values; then every byte of stdout, stderr and every file the
 commands wrote is searched for those values and for every API key secret
 (the organisation's and each created workspace's). Only the key files
 themselves may hold a key secret, and they (and the runners' install
-commands) must be mode 0600.
+commands) must be mode 0600. Several commands also write a --trace file:
+it is searched like every other file, must be mode 0600, and must hold
+no bearer token either (torq-sim's tokens are read from its state).
 
 usage: canary.py TORQ_APPLY TORQ_SIM
 """
@@ -16,6 +18,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -33,19 +36,33 @@ COMMANDS = [
     "plan manifests/examples/single-workspace.yaml -v",
     "plan manifests/examples/single-workspace.yaml -v --json",
     "plan manifests/examples/single-workspace.yaml -v --markdown",
-    "plan manifests/examples/single-workspace.yaml -v --out saved.plan",
-    "apply saved.plan -v --yes",
+    "plan manifests/examples/single-workspace.yaml -v --out saved.plan "
+    "--trace traces/plan.jsonl",
+    "apply saved.plan -v --yes --trace traces/apply-saved.jsonl",
     "plan manifests/examples/single-workspace.yaml -v --rotate-secrets",
-    "apply manifests/examples/single-workspace.yaml -v --yes --rotate-secrets",
-    "export -v --workspace-name 'acme SOC' --out exported/acme.yaml",
-    "report -v",
+    "apply manifests/examples/single-workspace.yaml -v --yes --rotate-secrets"
+    " --trace traces/apply-rotate.jsonl",
+    "export -v --workspace-name 'acme SOC' --out exported/acme.yaml "
+    "--trace traces/export.jsonl",
+    "report -v --trace traces/report.jsonl",
     "report -v --json",
     "report -v --csv",
-    "fleet apply manifests/examples/fleet/fleet.yaml -v --yes --summary-out fleet.json",
+    "fleet apply manifests/examples/fleet/fleet.yaml -v --yes --summary-out "
+    "fleet.json --trace traces/fleet-apply.jsonl",
     "fleet plan manifests/examples/fleet/fleet.yaml -v --json --show-plans",
     "report -v --fleet manifests/examples/fleet/fleet.yaml",
     "fleet summary fleet.json",
 ]
+
+
+TRACES = sum("--trace" in c for c in COMMANDS)
+
+
+def sim_tokens(base):
+    """Every bearer token torq-sim handed out (and still keeps)."""
+    with urllib.request.urlopen(base + "/_sim/state") as r:
+        state = json.loads(r.read())
+    return [t.encode() for t in state.get("tokens", {})]
 
 
 def main():
@@ -61,6 +78,7 @@ def main():
     transcript = b""
     try:
         shipped.copy_tree(root, "manifests", work)
+        os.mkdir(os.path.join(work, "traces"), 0o700)
         os.mkdir(os.path.join(work, "secrets"), 0o700)
         key = os.path.join(work, "secrets", "template.json")
         fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -91,6 +109,26 @@ def main():
         if len(key_files) < 4:
             failures.append("expected key files for acme and the fleet, "
                             "found %d" % len(key_files))
+        secrets += sim_tokens(base)
+        traces = 0
+        for n in os.listdir(os.path.join(work, "traces")):
+            traces += 1
+            mode = stat.S_IMODE(os.stat(os.path.join(work, "traces",
+                                                     n)).st_mode)
+            if mode != 0o600:
+                failures.append("traces/%s has mode %o" % (n, mode))
+            # a fleet's threads share one trace: no line may be torn
+            with open(os.path.join(work, "traces", n)) as f:
+                for no, line in enumerate(f, 1):
+                    try:
+                        json.loads(line)["status"]
+                    except (ValueError, KeyError, TypeError):
+                        failures.append("traces/%s line %d is not a "
+                                        "trace line" % (n, no))
+                        break
+        if traces != TRACES:
+            failures.append("expected %d trace files, found %d" %
+                            (TRACES, traces))
         for s in secrets:
             if s in transcript:
                 failures.append("a secret appears in the output: %s..." %
@@ -112,8 +150,9 @@ def main():
                     if s in data:
                         failures.append("a secret appears in %s" % rel)
         print("canary: %d commands, %d secrets, %d bytes of output and %d "
-              "files searched" % (len(COMMANDS), len(secrets),
-                                  len(transcript), checked))
+              "files (%d traces) searched" % (len(COMMANDS), len(secrets),
+                                              len(transcript), checked,
+                                              traces))
     finally:
         proc.terminate()
         proc.wait()

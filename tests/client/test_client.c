@@ -462,6 +462,58 @@ static void test_client_verbose_log_redacts(void **state)
 	assert_non_null(strstr(f->log.s, "< 200 POST /integrations"));
 }
 
+/* What the trace hook is given: every attempt, never the key. */
+struct seen {
+	struct buf text;	/* url status token request response, a line each */
+	unsigned n;
+};
+
+static void record_exchange(void *ctx, const struct client_exchange *x)
+{
+	struct seen *seen = ctx;
+
+	seen->n++;
+	buf_addf(&seen->text, "%s %s %ld token=%d ct=%s id=%s req=%s resp=",
+		 x->method, x->url, x->status, x->is_token, x->content_type,
+		 x->request_id, x->request_body ? x->request_body : "-");
+	buf_add(&seen->text, x->response, x->response_len);
+	buf_addch(&seen->text, '\n');
+	assert_true(x->elapsed_ms >= 0);
+}
+
+static void test_client_trace_hook(void **state)
+{
+	struct fix *f = *state;
+	struct seen seen = { BUF_INIT, 0 };
+	json_t *body = json_pack("{s:s}", "claim", "groups");
+	const char *line;
+
+	f->cfg.trace = record_exchange;
+	f->cfg.trace_ctx = &seen;
+	fix_client(f);
+	faults(f, "{\"rules\":[{\"route\":\"GET /v1alpha/roles\",\"kind\":"
+		  "\"status\",\"status\":503,\"nth\":1}]}");
+	json_decref(must_call(f, "GET", "/roles", NULL));
+	call(f, "POST", "/sso/claim_mappings", body, NULL, &f->log);
+	/* the token, the 503, the retry, the POST */
+	assert_int_equal(seen.n, 4);
+	line = seen.text.s;
+	assert_non_null(strstr(line, "POST http://"));
+	assert_non_null(strstr(line, "/v1/auth/token 200 token=1 ct="
+			       "application/json;charset=UTF-8 id=sim-"));
+	assert_non_null(strstr(line, " req=- resp={\"access_token\":"));
+	assert_non_null(strstr(line, "/roles 503 token=0"));
+	assert_non_null(strstr(line, "/roles 200 token=0"));
+	assert_non_null(strstr(line, "/sso/claim_mappings 400 token=0 ct="
+			       "application/json id=sim-"));
+	assert_non_null(strstr(line, " req={\"claim\":\"groups\"} resp={"));
+	/* the Basic header and the form body are never handed over */
+	assert_null(strstr(line, "sim-admin-secret"));
+	assert_null(strstr(line, "grant_type"));
+	assert_null(strstr(line, "Basic"));
+	buf_release(&seen.text);
+}
+
 /* The reader. */
 
 static void invite_as(struct fix *f, const char *email, const char *role,
@@ -825,6 +877,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_client_parallel, fix_reset),
 		cmocka_unit_test(test_client_rate_limit_avoids_429),
 		cmocka_unit_test_setup(test_client_verbose_log_redacts, fix_reset),
+		cmocka_unit_test_setup(test_client_trace_hook, fix_reset),
 		cmocka_unit_test_setup(test_reader_model, fix_reset),
 		cmocka_unit_test(test_reader_int64_strings_quirk),
 		cmocka_unit_test(test_reader_paging),

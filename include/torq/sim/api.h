@@ -61,8 +61,12 @@ void sim_response_release(struct sim_response *res);
 void sim_response_header(struct sim_response *res, const char *name,
 			 const char *value);
 
+struct sim_replay;
+
 struct sim_api {
 	const struct sim_config *cfg;	/* borrowed */
+	/* --replay: answer every API call from it (replay.h); borrowed */
+	struct sim_replay *replay;
 	struct sim_state *state;	/* borrowed */
 	struct sim_faults *faults;	/* borrowed */
 	_Atomic unsigned long next_request_id;	/* for X-Request-Id */
