@@ -30,6 +30,8 @@ struct apply_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
 	int yes, force, prune, rotate, dedupe;
+	const char *confirm;		/* --confirm: "changed" or "full" */
+	int confirm_full;
 	struct cli_replace replace;	/* step runners' names */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
@@ -190,19 +192,30 @@ static int written(const struct apply_result *res, const char *path)
  * when the workspace matches the manifest (or has only problems, which
  * the caller reports), -1 when it could not be read or does not match.
  */
-static int check_converged(const struct prepare_options *po)
+static int check_converged(const struct prepare_options *po,
+			   const struct plan *done, int full)
 {
 	struct prepared again;
 	struct prepare_options fresh = *po;
 	struct buf err = BUF_INIT;
+	const char **names = xcalloc(done->steps_nr + 1, sizeof(*names));
+	size_t i, nr = 0;
 	int rc, ret = -1;
 
 	/*
-	 * Every workflow's YAML is read for real, not taken from state.json,
-	 * and what was read is recorded, so the next plan reads none of it.
-	 * The lock is this run's already.
+	 * The lists are read again; a workflow's YAML only when this run
+	 * imported or changed it (its digest in state.json came from the
+	 * manifest, so it is proven by reading it), or every one with
+	 * --confirm=full. What was read is recorded, so the next plan
+	 * reads none of it. The lock is this run's already.
 	 */
-	fresh.fresh_contents = 1;
+	for (i = 0; i < done->steps_nr; i++)
+		if (done->steps[i].kind == STEP_IMPORT_WORKFLOW ||
+		    done->steps[i].kind == STEP_UPDATE_WORKFLOW)
+			names[nr++] = done->steps[i].identity;
+	fresh.fresh_contents = full;
+	fresh.fresh_names = names;
+	fresh.fresh_names_nr = nr;
 	fresh.lock = 0;
 	fresh.key_checked = 1;
 	/* replaced and rotated now: plan as usual */
@@ -231,6 +244,7 @@ static int check_converged(const struct prepare_options *po)
 		ret = 0;
 	}
 	prepared_release(&again);
+	free(names);
 	buf_release(&err);
 	return ret;
 }
@@ -299,12 +313,18 @@ int cmd_apply(int argc, const char **argv)
 		CLI_REPLACE_OPTION(&ac.replace, "delete and create again "
 				   "(repeatable; only step_runner:NAME, for a "
 				   "new install command)"),
+		OPT_STRING_("confirm", 0, &ac.confirm, "WHAT",
+			    "what the read after apply reads again: 'changed' "
+			    "(the lists, and the YAML of the workflows it "
+			    "changed; the default) or 'full' (every "
+			    "workflow's YAML)"),
 		CLI_LOCK_TIMEOUT_OPTION(&ac.lock_timeout),
 		CONNECT_OPTIONS(&ac.co),
 		OPT_END_(),
 	};
 
 	memset(&ac, 0, sizeof(ac));
+	memset(&po, 0, sizeof(po));
 	ac.lock_timeout = -1;
 	memset(&res, 0, sizeof(res));
 	memset(&last, 0, sizeof(last));
@@ -357,6 +377,13 @@ int cmd_apply(int argc, const char **argv)
 		}
 	}
 
+	if (ac.confirm && strcmp(ac.confirm, "changed") &&
+	    strcmp(ac.confirm, "full")) {
+		cli_error("--confirm takes 'changed' or 'full', not '%s'",
+			  ac.confirm);
+		goto out;
+	}
+	ac.confirm_full = ac.confirm && !strcmp(ac.confirm, "full");
 	if (saved && ac.replace.nr) {
 		cli_error("--replace cannot change a saved plan: apply the "
 			  "manifest with --replace");
@@ -380,6 +407,11 @@ int cmd_apply(int argc, const char **argv)
 	po.lock = 1;
 	po.lock_timeout = ac.lock_timeout;
 	po.lock_wait = cli_lock_wait;
+	/*
+	 * The source workspace is only read, never changed: the read that
+	 * confirms reuses what the plan read of it.
+	 */
+	po.cache = prepare_cache_new();
 	rc = prepare_plan(&po, &pp, &err);
 	prepared = 1;
 	cli_print_diags(&pp.diags, &pp.doc);
@@ -477,7 +509,7 @@ int cmd_apply(int argc, const char **argv)
 			"journal is %s; apply again to finish\n", out.s);
 		goto out;
 	}
-	if (check_converged(&po))
+	if (check_converged(&po, &pp.plan, ac.confirm_full))
 		goto out;
 	ret = report_problems(&pp.plan);
 out:
@@ -492,6 +524,7 @@ out:
 	json_decref(now);
 	if (prepared)
 		prepared_release(&pp);
+	prepare_cache_free(po.cache);
 	cli_vars_release(&ac.v);
 	free(ac.replace.names);
 	buf_release(&err);

@@ -728,6 +728,52 @@ def shared_in(run, seed):
     return None
 
 
+REVISION_ROUTE = "GET /v1alpha/workflows/{id}/revisions/{rev}"
+
+
+def revision_reads(run):
+    return http(run.base, "GET", "/_sim/stats")["by_route"].get(
+        REVISION_ROUTE, 0)
+
+
+def confirm_reads(run, seed):
+    """apply's confirmation reads the YAML of the workflows it changed,
+    and no other (--confirm=full: every one), and still proves them."""
+    rc, out, err = run.torq("apply", MANIFEST, "--yes")
+    if rc != 0:
+        return "confirm reads: the first apply failed (exit %d): %s%s" % (
+            rc, out, err)
+    # the source workspace's YAML is read once per run (what a no-op
+    # apply reads: the confirmation reuses it); the confirmation adds
+    # what it must prove
+    before = revision_reads(run)
+    rc, out, err = run.torq("apply", MANIFEST, "--yes")
+    base = revision_reads(run) - before
+    path = os.path.join(run.work, "manifests/examples/workflows/"
+                        "offboarding.yaml")
+    with open(path, "a") as f:
+        f.write("# changed\nsteps_note: changed by the test\n")
+    before = revision_reads(run)
+    rc, out, err = run.torq("apply", MANIFEST, "--yes")
+    reads = revision_reads(run) - before
+    if rc != 0 or "matches the manifest" not in out:
+        return "confirm reads: apply of one changed workflow failed " \
+            "(exit %d):\n%s%s" % (rc, out, err)
+    if reads != base + 1:
+        return "confirm reads: %d revision reads for one changed " \
+            "workflow, not %d + 1:\n%s" % (reads, base, out)
+    with open(path, "a") as f:
+        f.write("another_note: changed again\n")
+    before = revision_reads(run)
+    rc, out, err = run.torq("apply", MANIFEST, "--yes", "--confirm=full")
+    reads = revision_reads(run) - before
+    if rc != 0 or reads != base + 3:
+        return "confirm reads: --confirm=full read %d revisions, not " \
+            "%d + the 3 workflows (exit %d):\n%s%s" % (reads, base, rc,
+                                                        out, err)
+    return None
+
+
 def main():
     tool, sim = (os.path.abspath(a) for a in sys.argv[1:3])
     seeds = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3
@@ -746,7 +792,7 @@ def main():
                 return 1
     for test in (runner_sigkill, runner_sigterm_twice, runner_sigterm,
                  step_times, race, race_lock_timeout, confirm_fails,
-                 fleet_lock, no_core_dumps, shared_in):
+                 fleet_lock, no_core_dumps, shared_in, confirm_reads):
         run = Run(tool, sim, root)
         try:
             problem = test(run, 0)
