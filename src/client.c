@@ -674,6 +674,27 @@ static int64_t start_ready(struct client *c)
 	return wait;
 }
 
+/*
+ * Adaptive pacing (ratelimit.h): a 429 slows the key's bucket down and
+ * pauses it for the Retry-After; any answer that is not one lets it
+ * recover towards the limit set.
+ */
+static void pace(struct client *c, struct session *s, int too_fast,
+		 int64_t pause_ms)
+{
+	int64_t now = now_ms();
+
+	if (c->cfg.pool && too_fast)
+		ratelimit_pool_slow_down(c->cfg.pool, s->client_id, now,
+					 pause_ms);
+	else if (c->cfg.pool)
+		ratelimit_pool_recover(c->cfg.pool, s->client_id, now);
+	else if (too_fast)
+		ratelimit_slow_down(&s->rl, now, pause_ms);
+	else
+		ratelimit_recover(&s->rl, now);
+}
+
 /* Finishing an attempt. */
 
 static void give_up_or_retry(struct client *c, struct req *r, int64_t delay,
@@ -884,6 +905,7 @@ static void finish(struct client *c, struct req *r, CURLcode cc)
 		return;
 	}
 	if (http >= 200 && http < 300) {
+		pace(c, r->s, 0, 0);
 		complete(r, CLIENT_OK, http, body, NULL);
 		json_decref(body);
 		return;
@@ -900,6 +922,8 @@ static void finish(struct client *c, struct req *r, CURLcode cc)
 						       time(NULL), &delay) &&
 			    delay > c->cfg.retry_after_cap_ms)
 				delay = c->cfg.retry_after_cap_ms;
+			/* every request of this key slows down, not just it */
+			pace(c, r->s, 1, r->retry_after[0] ? delay : 0);
 		}
 		give_up_or_retry(c, r, delay, CLIENT_UNAVAILABLE);
 		json_decref(body);

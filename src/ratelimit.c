@@ -19,10 +19,63 @@ void ratelimit_init(struct ratelimit *rl, double rate, double burst)
 {
 	/* NaN, negative and infinite rates all mean no limit. */
 	rl->rate = rate > 0 && isfinite(rate) ? rate : 0;
+	rl->max_rate = rl->rate;
 	rl->burst = burst >= 1 ? (burst < MAX_BURST ? burst : MAX_BURST) : 1;
 	rl->tokens = rl->burst;
 	rl->last_ms = 0;
+	rl->changed_ms = 0;
+	rl->not_before_ms = 0;
+	rl->paused = 0;
+	rl->slowed = 0;
+	rl->slowed_ms = 0;
 	rl->started = 0;
+}
+
+void ratelimit_slow_down(struct ratelimit *rl, int64_t now_ms,
+			 int64_t pause_ms)
+{
+	if (rl->rate <= 0)
+		return;
+	/*
+	 * The requests in flight when the server said so all hear the same
+	 * 429: one slowdown a second, or eight of them would leave 6%.
+	 */
+	if (!rl->slowed || now_ms - rl->slowed_ms >= 1000) {
+		rl->rate *= 0.7;
+		if (rl->rate < RATELIMIT_MIN_RATE)
+			rl->rate = RATELIMIT_MIN_RATE;
+		if (rl->rate > rl->max_rate)
+			rl->rate = rl->max_rate;
+		rl->slowed = 1;
+		rl->slowed_ms = now_ms;
+	}
+	rl->tokens = 0;
+	rl->started = 1;
+	rl->changed_ms = now_ms;
+	if (pause_ms < 0)
+		pause_ms = 0;
+	/* the bucket refills from the end of the pause */
+	if (!rl->paused || now_ms + pause_ms > rl->not_before_ms) {
+		rl->not_before_ms = now_ms + pause_ms;
+		rl->paused = 1;
+	}
+	rl->last_ms = rl->not_before_ms;
+}
+
+void ratelimit_recover(struct ratelimit *rl, int64_t now_ms)
+{
+	int64_t seconds;
+
+	if (rl->rate <= 0 || rl->rate >= rl->max_rate ||
+	    now_ms <= rl->changed_ms)
+		return;
+	seconds = (now_ms - rl->changed_ms) / 1000;
+	if (seconds < 1)
+		return;
+	rl->rate += (double)seconds * rl->max_rate / 10;
+	if (rl->rate > rl->max_rate)
+		rl->rate = rl->max_rate;
+	rl->changed_ms += seconds * 1000;
 }
 
 int64_t ratelimit_take(struct ratelimit *rl, int64_t now_ms)
@@ -32,6 +85,8 @@ int64_t ratelimit_take(struct ratelimit *rl, int64_t now_ms)
 
 	if (rl->rate <= 0)
 		return 0;
+	if (rl->paused && now_ms < rl->not_before_ms)
+		return rl->not_before_ms - now_ms;
 	if (!rl->started) {
 		rl->started = 1;
 		rl->last_ms = now_ms;
@@ -92,14 +147,29 @@ void ratelimit_pool_free(struct ratelimit_pool *p)
 	free(p);
 }
 
+static struct ratelimit *pool_bucket(struct ratelimit_pool *p,
+				     const char *key);
+
 int64_t ratelimit_pool_take(struct ratelimit_pool *p, const char *key,
 			    int64_t now_ms)
 {
-	size_t i;
 	int64_t w;
 
 	pthread_mutex_lock(&p->lock);
-	/* A handful of keys per run: a list is enough. */
+	w = ratelimit_take(pool_bucket(p, key), now_ms);
+	pthread_mutex_unlock(&p->lock);
+	return w;
+}
+
+/*
+ * The bucket of key, made on first use; the pool's lock held. A handful
+ * of keys per run (a fleet: one per client): a list is enough.
+ */
+static struct ratelimit *pool_bucket(struct ratelimit_pool *p,
+				     const char *key)
+{
+	size_t i;
+
 	for (i = 0; i < p->nr && strcmp(p->e[i].key, key); i++)
 		;
 	if (i == p->nr) {
@@ -108,7 +178,21 @@ int64_t ratelimit_pool_take(struct ratelimit_pool *p, const char *key,
 		ratelimit_init(&p->e[i].rl, p->rate, p->burst);
 		p->nr++;
 	}
-	w = ratelimit_take(&p->e[i].rl, now_ms);
+	return &p->e[i].rl;
+}
+
+void ratelimit_pool_slow_down(struct ratelimit_pool *p, const char *key,
+			      int64_t now_ms, int64_t pause_ms)
+{
+	pthread_mutex_lock(&p->lock);
+	ratelimit_slow_down(pool_bucket(p, key), now_ms, pause_ms);
 	pthread_mutex_unlock(&p->lock);
-	return w;
+}
+
+void ratelimit_pool_recover(struct ratelimit_pool *p, const char *key,
+			    int64_t now_ms)
+{
+	pthread_mutex_lock(&p->lock);
+	ratelimit_recover(pool_bucket(p, key), now_ms);
+	pthread_mutex_unlock(&p->lock);
 }

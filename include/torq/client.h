@@ -70,7 +70,7 @@ enum client_code {
 };
 
 /* Defaults, also shown by --help. */
-#define CLIENT_DEFAULT_RATE		40.0	/* requests per second per key */
+#define CLIENT_DEFAULT_RATE		50.0	/* requests per second per key: Torq's */
 #define CLIENT_DEFAULT_PARALLEL		8
 #define CLIENT_DEFAULT_TIMEOUT_MS	30000
 #define CLIENT_DEFAULT_ATTEMPTS		6

@@ -51,8 +51,8 @@ struct connect_options {
 		    "API key file, mode 0600 (default: $TORQ_CLIENT_ID " \
 		    "and $TORQ_CLIENT_SECRET)"), \
 	OPT_STRING_("rate-limit", 0, &(co)->rate_limit, "RPS", \
-		    "requests per second per workspace (default 40, 0: " \
-		    "none)"), \
+		    "requests per second per workspace, slower after a " \
+		    "429 (default 50, Torq's limit; 0: none)"), \
 	OPT_STRING_("timeout", 0, &(co)->timeout, "SECONDS", \
 		    "for one API request (default 30)"), \
 	OPT_FLAG_("verbose", 'v', &(co)->verbose, \

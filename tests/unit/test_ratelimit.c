@@ -178,6 +178,78 @@ static void test_ratelimit_pool_per_key(void **state)
 	ratelimit_pool_free(p);
 }
 
+/* A 429: 70% of the rate, an empty bucket, the Retry-After kept. */
+static void test_ratelimit_slow_down(void **state)
+{
+	struct ratelimit rl;
+	int i;
+
+	(void)state;
+	ratelimit_init(&rl, 50, 50);
+	assert_int_equal(ratelimit_take(&rl, 1000), 0);
+	ratelimit_slow_down(&rl, 1000, 2000);
+	assert_true(fabs(rl.rate - 35) < 1e-9);
+	/* paused until 3000, whatever the bucket */
+	assert_int_equal(ratelimit_take(&rl, 1000), 2000);
+	assert_int_equal(ratelimit_take(&rl, 2999), 1);
+	/* then paced at 35/s from an empty bucket: 1000/35 ms a token */
+	assert_int_equal(ratelimit_take(&rl, 3000), 29);
+	assert_int_equal(ratelimit_take(&rl, 3029), 0);
+	/* the 429s of the requests in flight count once a second */
+	for (i = 0; i < 8; i++)
+		ratelimit_slow_down(&rl, 3500, 0);
+	assert_true(fabs(rl.rate - 35 * 0.7) < 1e-9);
+	/* never below the floor, however many 429s */
+	for (i = 0; i < 50; i++)
+		ratelimit_slow_down(&rl, 4500 + i * 1000, 0);
+	assert_true(fabs(rl.rate - RATELIMIT_MIN_RATE) < 1e-9);
+	/* an unlimited bucket stays unlimited */
+	ratelimit_init(&rl, 0, 1);
+	ratelimit_slow_down(&rl, 0, 1000);
+	assert_int_equal(ratelimit_take(&rl, 0), 0);
+}
+
+/* Every quiet second gives back a tenth of the limit, up to it. */
+static void test_ratelimit_recover(void **state)
+{
+	struct ratelimit rl;
+
+	(void)state;
+	ratelimit_init(&rl, 50, 50);
+	ratelimit_slow_down(&rl, -1000, 0);
+	ratelimit_slow_down(&rl, 0, 0);		/* 24.5 */
+	ratelimit_recover(&rl, 999);
+	assert_true(fabs(rl.rate - 24.5) < 1e-9);
+	ratelimit_recover(&rl, 1000);
+	assert_true(fabs(rl.rate - 29.5) < 1e-9);
+	ratelimit_recover(&rl, 1500);		/* not a full second more */
+	assert_true(fabs(rl.rate - 29.5) < 1e-9);
+	ratelimit_recover(&rl, 3000);		/* two more */
+	assert_true(fabs(rl.rate - 39.5) < 1e-9);
+	ratelimit_recover(&rl, 60000);
+	assert_true(fabs(rl.rate - 50) < 1e-9);
+	/* a greedy client then gets the full rate again */
+	assert_true(run_greedy(&rl, 60000, 70000) >= 50 * 10);
+}
+
+/* The pool adapts each key alone. */
+static void test_ratelimit_pool_adapts_per_key(void **state)
+{
+	struct ratelimit_pool *p = ratelimit_pool_new(10, 1);
+
+	(void)state;
+	assert_int_equal(ratelimit_pool_take(p, "a", 0), 0);
+	assert_int_equal(ratelimit_pool_take(p, "b", 0), 0);
+	ratelimit_pool_slow_down(p, "a", 0, 500);
+	assert_int_equal(ratelimit_pool_take(p, "a", 100), 400);
+	assert_int_equal(ratelimit_pool_take(p, "b", 100), 0);
+	/* a's rate is 7/s: 143 ms for its first token after the pause */
+	assert_int_equal(ratelimit_pool_take(p, "a", 500), 143);
+	ratelimit_pool_recover(p, "a", 1500);
+	assert_int_equal(ratelimit_pool_take(p, "a", 1500), 0);
+	ratelimit_pool_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +261,9 @@ int main(void)
 		cmocka_unit_test(test_ratelimit_small_burst),
 		cmocka_unit_test(test_ratelimit_refill_is_capped),
 		cmocka_unit_test(test_ratelimit_odd_clocks_and_rates),
+		cmocka_unit_test(test_ratelimit_slow_down),
+		cmocka_unit_test(test_ratelimit_recover),
+		cmocka_unit_test(test_ratelimit_pool_adapts_per_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
