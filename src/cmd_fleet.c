@@ -25,6 +25,7 @@ struct fleet_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
 	const char *parallel, *api_parallel, *only, *shard, *summary_out;
+	const char *org_rate;
 	int json, yes, force, prune, rotate, show, dedupe;
 	struct cli_replace replace;	/* step runners' names */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
@@ -78,7 +79,13 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	size_t *which = NULL, nr = 0, i;
 	unsigned k = 0, n = 0;
-	long parallel = 4;
+	/*
+	 * Workspaces at once: each client's steps form chains that wait on
+	 * each other, so clients side by side are what makes a fleet fast;
+	 * each keeps its own workspace's limit, and --org-rate-limit caps
+	 * them together.
+	 */
+	long parallel = FLEET_DEFAULT_PARALLEL, org_rate = 0;
 	json_t *sum = NULL;
 	char *text;
 	int ret = EXIT_ERROR;
@@ -93,6 +100,11 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	if (fc->parallel && parse_long(fc->parallel, 1, 256, &parallel)) {
 		cli_error("--parallel wants a number of workspaces from 1 to "
 			  "256, not '%s'", fc->parallel);
+		goto out;
+	}
+	if (fc->org_rate && parse_long(fc->org_rate, 0, 1000000, &org_rate)) {
+		cli_error("--org-rate-limit wants requests per second, a whole"
+			  " number (0: none), not '%s'", fc->org_rate);
 		goto out;
 	}
 	if (fc->shard && fleet_parse_shard(fc->shard, &k, &n, &err)) {
@@ -131,6 +143,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 		ratelimit_pool_free(fc->co.pool);
 		fc->co.pool = ratelimit_pool_new((double)rate, (double)rate);
 	}
+	ratelimit_pool_set_ceiling(fc->co.pool, (double)org_rate);
 	o.apply = apply;
 	o.co = &fc->co;
 	o.vars = &fc->v.vars;
@@ -247,7 +260,10 @@ int cmd_fleet(int argc, const char **argv)
 	const struct option opts[] = {
 		CLI_VAR_OPTIONS,
 		OPT_STRING_("parallel", 0, &fc.parallel, "N",
-			    "workspaces at once (default 4)"),
+			    "workspaces at once (default 32)"),
+		OPT_STRING_("org-rate-limit", 0, &fc.org_rate, "RPS",
+			    "requests per second for all the workspaces "
+			    "together (default 0: none)"),
 		OPT_STRING_("only", 0, &fc.only, "NAME,...",
 			    "only these clients"),
 		OPT_STRING_("shard", 0, &fc.shard, "K/N",

@@ -60,7 +60,7 @@ static int fleet_drift(struct report_cmd *rc, struct model_workspace *ws,
 	res = xcalloc(f.nr + 1, sizeof(*res));
 	memset(&o, 0, sizeof(o));
 	o.co = &rc->co;
-	o.parallel = 4;
+	o.parallel = FLEET_DEFAULT_PARALLEL;
 	rc->co.pool = ratelimit_pool_new(CLIENT_DEFAULT_RATE,
 					 CLIENT_DEFAULT_RATE);
 	fleet_run(&f, which, f.nr, &o, res);

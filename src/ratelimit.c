@@ -122,6 +122,7 @@ struct ratelimit_pool {
 	double rate, burst;
 	struct pool_entry *e;
 	size_t nr, alloc;
+	struct ratelimit org;	/* every key's requests together */
 };
 
 struct ratelimit_pool *ratelimit_pool_new(double rate, double burst)
@@ -131,7 +132,27 @@ struct ratelimit_pool *ratelimit_pool_new(double rate, double burst)
 	pthread_mutex_init(&p->lock, NULL);
 	p->rate = rate;
 	p->burst = burst;
+	ratelimit_init(&p->org, 0, 1);
 	return p;
+}
+
+void ratelimit_pool_set_ceiling(struct ratelimit_pool *p, double rate)
+{
+	pthread_mutex_lock(&p->lock);
+	ratelimit_init(&p->org, rate, rate);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * The wait before rl could give a token at now_ms, refilling it but
+ * taking nothing: what ratelimit_take would say, without its effect.
+ */
+static int64_t ratelimit_wait(struct ratelimit *rl, int64_t now_ms)
+{
+	struct ratelimit copy = *rl;
+	int64_t w = ratelimit_take(&copy, now_ms);
+
+	return w;
 }
 
 void ratelimit_pool_free(struct ratelimit_pool *p)
@@ -155,10 +176,20 @@ int64_t ratelimit_pool_take(struct ratelimit_pool *p, const char *key,
 {
 	int64_t w;
 
+	struct ratelimit *rl;
+	int64_t o;
+
 	pthread_mutex_lock(&p->lock);
-	w = ratelimit_take(pool_bucket(p, key), now_ms);
+	rl = pool_bucket(p, key);
+	/* both the key's and the organisation's, or neither */
+	w = ratelimit_wait(rl, now_ms);
+	o = ratelimit_wait(&p->org, now_ms);
+	if (!w && !o) {
+		ratelimit_take(rl, now_ms);
+		ratelimit_take(&p->org, now_ms);
+	}
 	pthread_mutex_unlock(&p->lock);
-	return w;
+	return w > o ? w : o;
 }
 
 /*

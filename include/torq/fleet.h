@@ -80,6 +80,9 @@ struct fleet_result {
 	struct buf output;		/* the plan, and apply's step lines */
 };
 
+/* Clients at once unless told: a fleet's speed grows with it to here. */
+#define FLEET_DEFAULT_PARALLEL 32
+
 struct fleet_options {
 	int apply;
 	const struct connect_options *co;	/* co->pool shared by all */

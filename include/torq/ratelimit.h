@@ -55,7 +55,15 @@ struct ratelimit_pool;
 
 struct ratelimit_pool *ratelimit_pool_new(double rate, double burst);
 void ratelimit_pool_free(struct ratelimit_pool *pool);
-/* As ratelimit_take, from the bucket of key (made full on first use). */
+/*
+ * An organisation-wide ceiling over every key of the pool (a fleet's
+ * --org-rate-limit): rate per second, 0 for none (the default).
+ */
+void ratelimit_pool_set_ceiling(struct ratelimit_pool *pool, double rate);
+/*
+ * As ratelimit_take, from the bucket of key (made full on first use) and
+ * the ceiling's: a token of both, or the longer wait.
+ */
 int64_t ratelimit_pool_take(struct ratelimit_pool *pool, const char *key,
 			    int64_t now_ms);
 /* As ratelimit_slow_down and ratelimit_recover, on the bucket of key. */

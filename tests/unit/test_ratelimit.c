@@ -250,6 +250,29 @@ static void test_ratelimit_pool_adapts_per_key(void **state)
 	ratelimit_pool_free(p);
 }
 
+/* An organisation-wide ceiling over every key, taken with each key's. */
+static void test_ratelimit_pool_ceiling(void **state)
+{
+	struct ratelimit_pool *p = ratelimit_pool_new(10, 10);
+	int i;
+
+	(void)state;
+	ratelimit_pool_set_ceiling(p, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ratelimit_pool_take(p, i % 2 ? "a" : "b", 0),
+				 0);
+	/* both keys have tokens; the organisation has none left */
+	assert_int_equal(ratelimit_pool_take(p, "a", 0), 334);
+	assert_int_equal(ratelimit_pool_take(p, "c", 0), 334);
+	/* a refused take took nothing from the key: "c" is still full */
+	assert_int_equal(ratelimit_pool_take(p, "c", 334), 0);
+	ratelimit_pool_set_ceiling(p, 0);
+	for (i = 0; i < 9; i++)
+		assert_int_equal(ratelimit_pool_take(p, "c", 334), 0);
+	assert_true(ratelimit_pool_take(p, "c", 334) > 0);
+	ratelimit_pool_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit_slow_down),
 		cmocka_unit_test(test_ratelimit_recover),
 		cmocka_unit_test(test_ratelimit_pool_adapts_per_key),
+		cmocka_unit_test(test_ratelimit_pool_ceiling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
