@@ -29,7 +29,7 @@
 struct apply_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
-	int yes, force, prune, rotate, dedupe;
+	int yes, force, prune, rotate, dedupe, strict;
 	const char *confirm;		/* --confirm: "changed" or "full" */
 	int confirm_full;
 	struct cli_replace replace;	/* step runners' names */
@@ -307,6 +307,9 @@ int cmd_apply(int argc, const char **argv)
 			  "policy.prune)"),
 		OPT_FLAG_("rotate-secrets", 0, &ac.rotate,
 			  "set every integration holding a secret again"),
+		OPT_FLAG_("strict-secrets", 0, &ac.strict,
+			  "set parameters state.json has no record of "
+			  "(instead of noting them as not verifiable)"),
 		OPT_FLAG_("dedupe", 0, &ac.dedupe,
 			  "delete newer copies identical to the oldest of a "
 			  "managed object (never one that differs)"),
@@ -404,6 +407,7 @@ int cmd_apply(int argc, const char **argv)
 	po.prune = ac.prune;
 	po.rotate_secrets = ac.rotate;
 	po.dedupe = ac.dedupe;
+	po.strict_secrets = ac.strict;
 	po.lock = 1;
 	po.lock_timeout = ac.lock_timeout;
 	po.lock_wait = cli_lock_wait;

@@ -26,7 +26,7 @@ struct fleet_cmd {
 	struct connect_options co;
 	const char *parallel, *api_parallel, *only, *shard, *summary_out;
 	const char *org_rate;
-	int json, yes, force, prune, rotate, show, dedupe;
+	int json, yes, force, prune, rotate, show, dedupe, strict;
 	struct cli_replace replace;	/* step runners' names */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
@@ -151,6 +151,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.prune = fc->prune;
 	o.rotate_secrets = fc->rotate;
 	o.dedupe = fc->dedupe;
+	o.strict_secrets = fc->strict;
 	o.force = fc->force;
 	o.parallel = (unsigned)parallel;
 	o.replace_runners = (const char *const *)fc->replace.names;
@@ -283,6 +284,9 @@ int cmd_fleet(int argc, const char **argv)
 			  "delete what the template does not name"),
 		OPT_FLAG_("rotate-secrets", 0, &fc.rotate,
 			  "set every integration holding a secret again"),
+		OPT_FLAG_("strict-secrets", 0, &fc.strict,
+			  "set parameters state.json has no record of "
+			  "(instead of noting them as not verifiable)"),
 		OPT_FLAG_("dedupe", 0, &fc.dedupe,
 			  "delete newer identical copies of managed objects"),
 		CLI_REPLACE_OPTION(&fc.replace, "delete and create again in "

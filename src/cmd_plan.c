@@ -28,7 +28,7 @@
 struct plan_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
-	int json, markdown, detailed, prune, rotate, dedupe;
+	int json, markdown, detailed, prune, rotate, dedupe, strict;
 	const char *out;
 };
 
@@ -86,6 +86,9 @@ int cmd_plan(int argc, const char **argv)
 			  "policy.prune)"),
 		OPT_FLAG_("rotate-secrets", 0, &pc.rotate,
 			  "set every integration holding a secret again"),
+		OPT_FLAG_("strict-secrets", 0, &pc.strict,
+			  "set parameters state.json has no record of "
+			  "(instead of noting them as not verifiable)"),
 		OPT_FLAG_("dedupe", 0, &pc.dedupe,
 			  "delete newer identical copies of managed objects"),
 		CONNECT_OPTIONS(&pc.co),
@@ -136,6 +139,7 @@ int cmd_plan(int argc, const char **argv)
 	po.prune = pc.prune;
 	po.rotate_secrets = pc.rotate;
 	po.dedupe = pc.dedupe;
+	po.strict_secrets = pc.strict;
 	rc = prepare_plan(&po, &pp, &err);
 	prepared = 1;
 	cli_print_diags(&pp.diags, &pp.doc);

@@ -421,6 +421,7 @@ static void run_client(struct pool *p, size_t i)
 	po.prune = o->prune;
 	po.rotate_secrets = o->rotate_secrets;
 	po.dedupe = o->dedupe;
+	po.strict_secrets = o->strict_secrets;
 	po.client_credentials = c->credentials;
 	po.state_dir = dir.s;
 	po.cache = p->cache;

@@ -1021,6 +1021,20 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 		     in->fingerprint && l->fingerprint &&
 		     !strcmp(in->fingerprint, l->fingerprint)))
 			continue;
+		/*
+		 * Parameters cannot be read back: without a record in the
+		 * state file, equal and different look the same. Say so; do
+		 * not guess (a drift check on a fresh CI runner stays
+		 * empty).
+		 */
+		if (!l->fingerprint && c->in->secrets_unverifiable &&
+		    !(c->in->rotate_secrets && in->has_secret)) {
+			add_note(c, RES_INTEGRATION, in->name, "parameters "
+				 "not verifiable here (state.json has no "
+				 "record of them): --rotate-secrets or "
+				 "--strict-secrets sets them");
+			continue;
+		}
 		s = add_step(c, STEP_UPDATE_INTEGRATION, PLAN_UPDATE,
 			     RES_INTEGRATION, in->name, l->id, in->mark);
 		step_at(c, s)->desired = (long)i;

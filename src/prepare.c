@@ -844,6 +844,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	in.prune = sd->desired.prune || o->prune;
 	in.rotate_secrets = o->rotate_secrets;
 	in.dedupe = o->dedupe;
+	in.secrets_unverifiable = !o->strict_secrets;
 	in.now = (long long)time(NULL);
 	in.replace_runners = o->replace_runners;
 	in.replace_runners_nr = o->replace_runners_nr;

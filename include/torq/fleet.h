@@ -90,6 +90,7 @@ struct fleet_options {
 	unsigned resolve_flags;			/* RESOLVE_EXTENDS_ANYWHERE */
 	int prune, rotate_secrets, force;
 	int dedupe;			/* plan.h: delete identical copies */
+	int strict_secrets;		/* prepare.h */
 	unsigned parallel;			/* clients at once */
 	/* step runners to delete and create again in every client (plan.h) */
 	const char *const *replace_runners;

@@ -153,6 +153,15 @@ struct plan_input {
 	 */
 	int dedupe;
 	/*
+	 * Parameters cannot be read back from Torq: an integration whose
+	 * parameters state.json holds no record of (a fresh CI runner, one
+	 * made by hand) cannot be told equal or different. 1: note it as
+	 * not verifiable here, no change (unless rotate_secrets sets it);
+	 * 0 (--strict-secrets): plan to set it, as "never set by
+	 * torq-apply".
+	 */
+	int secrets_unverifiable;
+	/*
 	 * Seconds since 1970 when the plan is made, for "not seen for 3
 	 * days" (the planner has no clock); 0: only "never connected".
 	 */

@@ -39,6 +39,8 @@ struct prepare_options {
 	int prune;			/* --prune (policy.prune counts too) */
 	int rotate_secrets;
 	int dedupe;			/* plan.h: delete identical copies */
+	/* plan.h secrets_unverifiable off: set what cannot be verified */
+	int strict_secrets;
 	/*
 	 * A fleet client's key file, replacing the manifest's: when it
 	 * exists it is the workspace's key (workspace.credentials); when

@@ -457,6 +457,40 @@ static void test_plan_integrations(void **state)
 			    "parameters (--rotate-secrets)");
 }
 
+/* No record of what torq-apply set: a note, not a guessed change. */
+static void test_plan_integration_unverifiable(void **state)
+{
+	struct fx *f = *state;
+
+	integration(&f->d, "unrecorded", "slack", "fp", 1);
+	desired_params(&f->d);
+	integration(&f->d, "recorded", "slack", "fp-new", 0);
+	desired_params(&f->d);
+	integration(&f->l, "unrecorded", "slack", NULL, 0);
+	integration(&f->l, "recorded", "slack", "fp-old", 0);
+	f->in.secrets_unverifiable = 1;
+	assert_int_equal(make(f), 0);
+	/* a recorded fingerprint that differs is a change still */
+	assert_int_equal(f->p.steps_nr, 1);
+	assert_string_equal(step(f, 0)->identity, "recorded");
+	assert_int_equal(f->p.notes_nr, 1);
+	assert_string_equal(f->p.notes[0].identity, "unrecorded");
+	assert_non_null(strstr(f->p.notes[0].message, "not verifiable here"));
+	assert_int_equal(f->p.to_change, 1);
+	/* --rotate-secrets sets those holding a secret */
+	f->in.rotate_secrets = 1;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.steps_nr, 2);
+	assert_int_equal(f->p.notes_nr, 0);
+	/* --strict-secrets: every unrecorded one is set */
+	f->in.rotate_secrets = 0;
+	f->in.secrets_unverifiable = 0;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.steps_nr, 2);
+	assert_string_equal(step(f, 0)->changes[0].field,
+			    "parameters (never set by torq-apply)");
+}
+
 static void test_plan_integration_type_cannot_change(void **state)
 {
 	struct fx *f = *state;
@@ -1005,6 +1039,7 @@ int main(void)
 		T(test_plan_claim_mappings_new_first),
 		T(test_plan_claim_mappings_from_source),
 		T(test_plan_integrations),
+		T(test_plan_integration_unverifiable),
 		T(test_plan_integration_type_cannot_change),
 		T(test_plan_integration_shared_in),
 		T(test_plan_duplicates_integrations),
