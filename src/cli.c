@@ -119,6 +119,20 @@ int cli_opt_lock_timeout(const struct option *o, const char *arg, void *ctx,
 	return 0;
 }
 
+int cli_opt_max_destroy(const struct option *o, const char *arg, void *ctx,
+			struct buf *err)
+{
+	long *max = o->target;
+
+	(void)ctx;
+	if (parse_long(arg, 0, 1000000000, max)) {
+		buf_addf(err, "--max-destroy needs a whole number of objects "
+			  "from 0, not '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
 void cli_lock_wait(void *ctx, const char *workspace, const char *path,
 		   const struct lock_holder *h)
 {

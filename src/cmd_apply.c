@@ -29,7 +29,8 @@
 struct apply_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
-	int yes, force, prune, rotate, dedupe, strict;
+	int yes, force, prune, rotate, dedupe, strict, allow_destroy;
+	long max_destroy;		/* --max-destroy, -1: not given */
 	const char *confirm;		/* --confirm: "changed" or "full" */
 	int confirm_full;
 	struct cli_replace replace;	/* step runners' names */
@@ -321,6 +322,7 @@ int cmd_apply(int argc, const char **argv)
 			    "(the lists, and the YAML of the workflows it "
 			    "changed; the default) or 'full' (every "
 			    "workflow's YAML)"),
+		CLI_BRAKE_OPTIONS(&ac.max_destroy, &ac.allow_destroy),
 		CLI_LOCK_TIMEOUT_OPTION(&ac.lock_timeout),
 		CONNECT_OPTIONS(&ac.co),
 		OPT_END_(),
@@ -329,6 +331,7 @@ int cmd_apply(int argc, const char **argv)
 	memset(&ac, 0, sizeof(ac));
 	memset(&po, 0, sizeof(po));
 	ac.lock_timeout = -1;
+	ac.max_destroy = -1;
 	memset(&res, 0, sizeof(res));
 	memset(&last, 0, sizeof(last));
 	cli_vars_init(&ac.v);
@@ -459,6 +462,11 @@ int cmd_apply(int argc, const char **argv)
 		if (prepared_save_state(&pp, &err))
 			fprintf(stderr, "torq-apply: warning: %s\n", err.s);
 		ret = report_problems(&pp.plan);
+		goto out;
+	}
+	buf_reset(&err);
+	if (prepared_brake(&pp, ac.max_destroy, ac.allow_destroy, &err)) {
+		cli_error("%s", err.s);
 		goto out;
 	}
 	if (confirm(pp.plan.workspace, ac.yes))

@@ -27,6 +27,8 @@ struct fleet_cmd {
 	const char *parallel, *api_parallel, *only, *shard, *summary_out;
 	const char *org_rate;
 	int json, yes, force, prune, rotate, show, dedupe, strict;
+	int allow_destroy;
+	long max_destroy;		/* --max-destroy, -1: not given */
 	struct cli_replace replace;	/* step runners' names */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
@@ -152,6 +154,8 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.rotate_secrets = fc->rotate;
 	o.dedupe = fc->dedupe;
 	o.strict_secrets = fc->strict;
+	o.max_destroy = fc->max_destroy;
+	o.allow_destroy = fc->allow_destroy;
 	o.force = fc->force;
 	o.parallel = (unsigned)parallel;
 	o.replace_runners = (const char *const *)fc->replace.names;
@@ -287,6 +291,7 @@ int cmd_fleet(int argc, const char **argv)
 		OPT_FLAG_("strict-secrets", 0, &fc.strict,
 			  "set parameters state.json has no record of "
 			  "(instead of noting them as not verifiable)"),
+		CLI_BRAKE_OPTIONS(&fc.max_destroy, &fc.allow_destroy),
 		OPT_FLAG_("dedupe", 0, &fc.dedupe,
 			  "delete newer identical copies of managed objects"),
 		CLI_REPLACE_OPTION(&fc.replace, "delete and create again in "
@@ -301,6 +306,7 @@ int cmd_fleet(int argc, const char **argv)
 
 	memset(&fc, 0, sizeof(fc));
 	fc.lock_timeout = -1;
+	fc.max_destroy = -1;
 	cli_vars_init(&fc.v);
 	rc = parse_options(argc - 1, argv + 1, opts, &fc, &nargs, &err);
 	if (rc == OPTIONS_HELP) {

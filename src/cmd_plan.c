@@ -29,6 +29,8 @@ struct plan_cmd {
 	struct cli_vars v;		/* first: the --var callbacks find it */
 	struct connect_options co;
 	int json, markdown, detailed, prune, rotate, dedupe, strict;
+	int allow_destroy;
+	long max_destroy;		/* --max-destroy, -1: not given */
 	const char *out;
 };
 
@@ -89,6 +91,7 @@ int cmd_plan(int argc, const char **argv)
 		OPT_FLAG_("strict-secrets", 0, &pc.strict,
 			  "set parameters state.json has no record of "
 			  "(instead of noting them as not verifiable)"),
+		CLI_BRAKE_OPTIONS(&pc.max_destroy, &pc.allow_destroy),
 		OPT_FLAG_("dedupe", 0, &pc.dedupe,
 			  "delete newer identical copies of managed objects"),
 		CONNECT_OPTIONS(&pc.co),
@@ -96,6 +99,7 @@ int cmd_plan(int argc, const char **argv)
 	};
 
 	memset(&pc, 0, sizeof(pc));
+	pc.max_destroy = -1;
 	cli_vars_init(&pc.v);
 	rc = parse_options(argc - 1, argv + 1, opts, &pc, &nargs, &err);
 	if (rc == OPTIONS_HELP) {
@@ -179,6 +183,12 @@ int cmd_plan(int argc, const char **argv)
 			goto out;
 		}
 		fprintf(stderr, "torq-apply: plan saved to '%s'\n", pc.out);
+	}
+	/* what apply would refuse, plan says, failing a CI check */
+	buf_reset(&err);
+	if (prepared_brake(&pp, pc.max_destroy, pc.allow_destroy, &err)) {
+		cli_error("apply would refuse this plan: %s", err.s);
+		goto out;
 	}
 	/* a drift check must not pass a problem only an option mends */
 	ret = pc.detailed && (!plan_empty(&pp.plan) || pp.plan.problems_nr) ?

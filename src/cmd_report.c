@@ -61,6 +61,9 @@ static int fleet_drift(struct report_cmd *rc, struct model_workspace *ws,
 	memset(&o, 0, sizeof(o));
 	o.co = &rc->co;
 	o.parallel = FLEET_DEFAULT_PARALLEL;
+	/* drift is judged, never applied: no brake */
+	o.max_destroy = -1;
+	o.allow_destroy = 1;
 	rc->co.pool = ratelimit_pool_new(CLIENT_DEFAULT_RATE,
 					 CLIENT_DEFAULT_RATE);
 	fleet_run(&f, which, f.nr, &o, res);

@@ -129,6 +129,21 @@ static void get_bool(struct conv *c, const json_t *obj, const char *key,
 	buf_setlen(&c->path, len);
 }
 
+/* *out is left alone (the default) when key is absent. */
+static void get_long(struct conv *c, const json_t *obj, const char *key,
+		     long *out, int *given)
+{
+	size_t len = c->path.len;
+	json_t *v = enter(c, obj, key, 0);
+
+	if (v && is_a(c, v, value_mark(c, obj, key), json_is_integer(v),
+		      "a whole number")) {
+		*out = (long)json_integer_value(v);
+		*given = 1;
+	}
+	buf_setlen(&c->path, len);
+}
+
 /* The value at key when it is a mapping (object) or a list; else NULL. */
 static json_t *get_node(struct conv *c, const json_t *obj, const char *key,
 			int object)
@@ -192,6 +207,8 @@ static void get_settings(struct conv *c, const json_t *root, struct model *m)
 	if (policy) {
 		path_push_key(&c->path, "policy");
 		get_bool(c, policy, "prune", &m->prune);
+		get_long(c, policy, "max_destroy", &m->max_destroy,
+			 &m->has_max_destroy);
 		buf_setlen(&c->path, len);
 	}
 }

@@ -452,15 +452,20 @@ static void run_client(struct pool *p, size_t i)
 		fail(r, err.s);
 		goto out;
 	}
+	buf_reset(&err);
 	if (plan_empty(&pp.plan)) {
 		r->status = FLEET_OK;
 		/* apply writes what the read learnt (prepare.h) */
 		if (o->apply && prepared_save_state(&pp, &err))
 			buf_addf(&r->output, "warning: %s\n", err.s);
-	} else if (!o->apply)
+	} else if (prepared_brake(&pp, o->max_destroy, o->allow_destroy,
+				  &err)) {
+		fail(r, err.s);		/* the plan shows; nothing is applied */
+	} else if (!o->apply) {
 		r->status = FLEET_CHANGES;
-	else
+	} else {
 		apply_client(o, &pp, r);
+	}
 	/* what no step mends fails an apply, as it does apply's */
 	if (o->apply && pp.plan.problems_nr && r->status != FLEET_FAILED) {
 		buf_reset(&err);

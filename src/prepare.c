@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "torq/apply.h"
+#include "torq/brake.h"
 #include "torq/buf.h"
 #include "torq/journal.h"
 #include "torq/keycheck.h"
@@ -858,6 +859,22 @@ out:
 	return ret;
 }
 
+
+int prepared_brake(const struct prepared *pp, long max_destroy,
+		   int allow_destroy, struct buf *why)
+{
+	struct brake b;
+
+	b.max_destroy = max_destroy >= 0 ? max_destroy :
+		pp->desired.has_max_destroy ? pp->desired.max_destroy : -1;
+	b.allow_destroy = allow_destroy;
+	if (!brake_check(&pp->plan, pp->live_exists > 0 ? &pp->live : NULL,
+			 &b, why))
+		return 0;
+	buf_addstr(why, "; nothing was changed: check the manifest, or give "
+		   "--allow-destroy");
+	return -1;
+}
 
 int prepared_apply(struct prepared *pp, int force,
 		   void (*progress)(void *ctx, const struct apply_event *ev),

@@ -88,6 +88,19 @@ int cli_opt_lock_timeout(const struct option *o, const char *arg, void *ctx,
 	  "SECONDS", "wait at most this long for another apply of the " \
 	  "workspace (default: as long as it takes; 0: not at all)" }
 
+/*
+ * The safety brake (brake.h): --max-destroy N into a long (-1 when not
+ * given: the caller sets that first) and --allow-destroy.
+ */
+int cli_opt_max_destroy(const struct option *o, const char *arg, void *ctx,
+			struct buf *err);
+#define CLI_BRAKE_OPTIONS(max, allow) \
+	{ "max-destroy", 0, OPT_CALLBACK, max, cli_opt_max_destroy, "N", \
+	  "refuse a plan that deletes more than N objects (as " \
+	  "policy.max_destroy)" }, \
+	OPT_FLAG_("allow-destroy", 0, allow, "let a plan delete more than " \
+		  "max_destroy, or more than a quarter of a kind")
+
 /* prepare_options.lock_wait for the commands: says who holds the lock. */
 struct lock_holder;
 void cli_lock_wait(void *ctx, const char *workspace, const char *path,

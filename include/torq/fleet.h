@@ -91,6 +91,8 @@ struct fleet_options {
 	int prune, rotate_secrets, force;
 	int dedupe;			/* plan.h: delete identical copies */
 	int strict_secrets;		/* prepare.h */
+	long max_destroy;		/* brake.h; -1: the template's */
+	int allow_destroy;
 	unsigned parallel;			/* clients at once */
 	/* step runners to delete and create again in every client (plan.h) */
 	const char *const *replace_runners;

@@ -146,6 +146,8 @@ struct model {
 	char *source_credentials;	/* desired: source.credentials */
 	int copy_claims_from_source;	/* desired */
 	int prune;			/* desired: policy.prune */
+	long max_destroy;		/* desired: policy.max_destroy, */
+	int has_max_destroy;		/* when this is set */
 
 	struct model_role *roles;
 	size_t roles_nr, roles_alloc;

@@ -120,6 +120,14 @@ int prepare_plan(const struct prepare_options *o, struct prepared *out,
 void prepared_release(struct prepared *p);
 
 /*
+ * The safety brake (brake.h) on the plan made: max_destroy from the
+ * command line (-1: none given) wins over the manifest's policy.
+ * Returns 0, or -1 with why, the end of the message included.
+ */
+int prepared_brake(const struct prepared *pp, long max_destroy,
+		   int allow_destroy, struct buf *why);
+
+/*
  * Run the plan made by prepare_plan: the executor with this run's keys,
  * a journal in the state directory, and the fingerprints of what was set
  * saved even when some steps failed. progress (may be NULL) hears every

@@ -664,10 +664,14 @@ def render(m, rnd, secret_dir, key_exists):
     else:
         out.append("workflows: []")
 
+    # the soak deletes freely (the safety brake has its own tests):
+    # policy.max_destroy high enough lets any of its plans through
     if m.prune_via == "policy":
-        out += ["policy:", "  prune: true"]
+        out += ["policy:", "  prune: true", "  max_destroy: 100000"]
     elif m.prune_via == "flag-false":
-        out += ["policy:", "  prune: false"]
+        out += ["policy:", "  prune: false", "  max_destroy: 100000"]
+    else:
+        out += ["policy:", "  max_destroy: 100000"]
     return "\n".join(out) + "\n"
 
 
