@@ -421,20 +421,21 @@ out:
 	return ret;
 }
 
-void sim_reply_page(struct sim_call *c, const char *field, json_t *items,
+void sim_reply_page(struct sim_call *c, const char *field, json_t *list,
+		    const size_t *pick, size_t n, sim_item_fn item,
 		    const char *filter)
 {
 	const char *size_s = sim_query(c, "page_size", "pageSize");
 	const char *token = sim_query(c, "page_token", "pageToken");
 	char fp[17];
-	size_t n = json_array_size(items), offset = 0, i;
+	size_t offset = 0, i, at;
 	long size = PAGE_DEFAULT;
-	json_t *out = NULL, *page;
+	json_t *out, *page;
 
 	if (size_s && parse_long(size_s, 0, INT_MAX, &size)) {
 		sim_fail(c, 400, SIM_INVALID_ARGUMENT,
 			 "page_size must be a non-negative integer");
-		goto out;
+		return;
 	}
 	if (!size)
 		size = PAGE_DEFAULT;
@@ -442,11 +443,14 @@ void sim_reply_page(struct sim_call *c, const char *field, json_t *items,
 		size = PAGE_MAX;
 	fingerprint(c, filter, fp);
 	if (token && *token && page_offset(c, token, fp, n, &offset))
-		goto out;
+		return;
 	out = json_object();
 	page = json_array();
-	for (i = offset; i < n && i < offset + (size_t)size; i++)
-		json_array_append(page, json_array_get(items, i));
+	for (i = offset; i < n && i < offset + (size_t)size; i++) {
+		at = pick ? pick[i] : i;
+		json_array_append_new(page, item(c, json_array_get(list, at),
+						 at));
+	}
 	if (json_array_size(page))
 		json_object_set_new(out, field, page);
 	else
@@ -464,8 +468,6 @@ void sim_reply_page(struct sim_call *c, const char *field, json_t *items,
 		json_object_set_new(out, "next_page_token", json_string(""));
 	}
 	sim_reply(c, 200, out);
-out:
-	json_decref(items);
 }
 
 /* The token endpoint. */
@@ -790,6 +792,7 @@ static void control(struct sim_api *api, const struct sim_request *req,
 		if (!body)
 			buf_addf(&err, "malformed JSON body: %s", jerr.text);
 		sim_state_lock(api->state);
+		sim_state_touch(api->state);
 		if (!body || share(api->state, body, &err))
 			reply_error(res, 400, SIM_INVALID_ARGUMENT, err.s);
 		else
@@ -874,6 +877,8 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req,
 	}
 	sim_state_lock(api->state);
 	locked = 1;
+	if (strcmp(req->method, "GET"))
+		sim_state_touch(api->state);
 	if (r == &token_route) {
 		r->fn(&c);
 		goto count;

@@ -47,19 +47,53 @@ static int shared_in(struct sim_call *c, json_t *in)
 	return 1;
 }
 
+static json_t *integration_item(struct sim_call *c, json_t *in,
+				size_t index)
+{
+	(void)c;
+	(void)index;
+	return integration_json(in);
+}
+
+/* For the filtered lists: an element whose field equals the query's. */
+struct field_is {
+	const char *field, *value;
+};
+
+static int field_is(const json_t *elem, const void *arg)
+{
+	const struct field_is *f = arg;
+	const char *v = sim_get(elem, f->field);
+
+	return v && !strcmp(v, f->value);
+}
+
+/*
+ * The list of list whose field equals value (all of it when value is
+ * absent or empty), answered a page at a time.
+ */
+static void reply_filtered(struct sim_call *c, const char *name,
+			   json_t *list, const char *field,
+			   const char *value, sim_item_fn item)
+{
+	struct field_is f = { field, value };
+	struct buf filter = BUF_INIT;
+	const size_t *pick = NULL;
+	size_t n = json_array_size(list);
+
+	buf_addf(&filter, "%s=%s", field, value ? value : "");
+	if (value && *value)
+		pick = sim_state_pick(c->state, list, filter.s, field_is, &f,
+				      &n);
+	sim_reply_page(c, name, list, pick, n, item, filter.s);
+	buf_release(&filter);
+}
+
 void sim_list_integrations(struct sim_call *c)
 {
-	const char *type = sim_query(c, "type_id", "typeId");
-	json_t *items = json_array(), *in;
-	struct buf filter = BUF_INIT;
-	size_t i;
-
-	json_array_foreach(json_object_get(c->ws, "integrations"), i, in)
-		if (!type || !*type || !strcmp(type, sim_get(in, "type_id")))
-			json_array_append_new(items, integration_json(in));
-	buf_addf(&filter, "type_id=%s", type ? type : "");
-	sim_reply_page(c, "integrations", items, filter.s);
-	buf_release(&filter);
+	reply_filtered(c, "integrations",
+		       json_object_get(c->ws, "integrations"), "type_id",
+		       sim_query(c, "type_id", "typeId"), integration_item);
 }
 
 /* The parameters object of the body, or NULL; -1 after a 400. */
@@ -171,14 +205,18 @@ static json_t *runner_json(struct sim_call *c, json_t *r)
 	return sim_prune(out);
 }
 
+static json_t *runner_item(struct sim_call *c, json_t *r, size_t index)
+{
+	(void)index;
+	return runner_json(c, r);
+}
+
 void sim_list_step_runners(struct sim_call *c)
 {
-	json_t *items = json_array(), *r;
-	size_t i;
+	json_t *list = json_object_get(c->ws, "step_runners");
 
-	json_array_foreach(json_object_get(c->ws, "step_runners"), i, r)
-		json_array_append_new(items, runner_json(c, r));
-	sim_reply_page(c, "step_runners", items, NULL);
+	sim_reply_page(c, "step_runners", list, NULL, json_array_size(list),
+		       runner_item, NULL);
 }
 
 void sim_create_step_runner(struct sim_call *c)
@@ -286,19 +324,17 @@ static void touch(json_t *wf)
 	json_object_set_new(wf, "updated_at", json_string(now));
 }
 
+static json_t *workflow_item(struct sim_call *c, json_t *wf, size_t index)
+{
+	(void)c;
+	(void)index;
+	return workflow_json(wf);
+}
+
 void sim_list_workflows(struct sim_call *c)
 {
-	const char *name = sim_query(c, "name", NULL);
-	json_t *items = json_array(), *wf;
-	struct buf filter = BUF_INIT;
-	size_t i;
-
-	json_array_foreach(json_object_get(c->ws, "workflows"), i, wf)
-		if (!name || !*name || !strcmp(name, sim_get(wf, "name")))
-			json_array_append_new(items, workflow_json(wf));
-	buf_addf(&filter, "name=%s", name ? name : "");
-	sim_reply_page(c, "workflows", items, filter.s);
-	buf_release(&filter);
+	reply_filtered(c, "workflows", json_object_get(c->ws, "workflows"),
+		       "name", sim_query(c, "name", NULL), workflow_item);
 }
 
 void sim_get_workflow(struct sim_call *c)

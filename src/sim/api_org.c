@@ -19,14 +19,19 @@ static json_t *workspace_json(json_t *ws)
 	return sim_prune(out);
 }
 
+static json_t *workspace_item(struct sim_call *c, json_t *ws, size_t index)
+{
+	(void)c;
+	(void)index;
+	return workspace_json(ws);
+}
+
 void sim_list_workspaces(struct sim_call *c)
 {
-	json_t *items = json_array(), *ws;
-	size_t i;
+	json_t *list = sim_state_workspaces(c->state);
 
-	json_array_foreach(sim_state_workspaces(c->state), i, ws)
-		json_array_append_new(items, workspace_json(ws));
-	sim_reply_page(c, "workspaces", items, NULL);
+	sim_reply_page(c, "workspaces", list, NULL, json_array_size(list),
+		       workspace_item, NULL);
 }
 
 void sim_create_workspace(struct sim_call *c)
@@ -82,12 +87,30 @@ static json_t *user_json(json_t *user)
 	return sim_prune(out);
 }
 
+static json_t *user_item(struct sim_call *c, json_t *user, size_t index)
+{
+	(void)c;
+	(void)index;
+	return user_json(user);
+}
+
+static int user_is(const json_t *user, const void *want)
+{
+	return json_is_true(json_object_get(user, "sso_provision")) ==
+	       *(const int *)want;
+}
+
+/*
+ * Both lists filter the same array: the positions each keeps are picked
+ * once per change of the state, not once per page.
+ */
 void sim_list_users(struct sim_call *c)
 {
 	const char *sso = sim_query(c, "sso_provision", "ssoProvision");
-	json_t *items, *user;
+	json_t *users = json_object_get(c->ws, "users");
+	const size_t *pick;
+	size_t n;
 	int want;
-	size_t i;
 
 	if (!sso || !strcmp(sso, "false")) {
 		want = 0;
@@ -98,12 +121,10 @@ void sim_list_users(struct sim_call *c)
 			 "sso_provision must be true or false");
 		return;
 	}
-	items = json_array();
-	json_array_foreach(json_object_get(c->ws, "users"), i, user)
-		if (json_is_true(json_object_get(user, "sso_provision")) ==
-		    want)
-			json_array_append_new(items, user_json(user));
-	sim_reply_page(c, "users", items, want ? "sso" : "local");
+	pick = sim_state_pick(c->state, users, want ? "sso_provision=1" :
+			      "sso_provision=0", user_is, &want, &n);
+	sim_reply_page(c, "users", users, pick, n, user_item,
+		       want ? "sso" : "local");
 }
 
 /* The role_id of a body, checked; "" when absent. -1 after a 400. */
@@ -183,21 +204,23 @@ void sim_delete_user(struct sim_call *c)
 	sim_delete_by_id(c, "users", "user");
 }
 
+static json_t *role_item(struct sim_call *c, json_t *role, size_t index)
+{
+	json_t *out = json_object();
+
+	(void)c;
+	(void)index;
+	sim_copy_fields(out, role, (const char *const[]){ "id", "name",
+		"description", "scope_names", "is_custom", NULL });
+	return sim_prune(out);
+}
+
 void sim_list_roles(struct sim_call *c)
 {
-	json_t *items = json_array(), *role, *out;
-	size_t i;
+	json_t *list = json_object_get(c->ws, "roles");
 
-	json_array_foreach(json_object_get(c->ws, "roles"), i, role) {
-		out = json_object();
-		sim_copy_field(out, role, "id");
-		sim_copy_field(out, role, "name");
-		sim_copy_field(out, role, "description");
-		sim_copy_field(out, role, "scope_names");
-		sim_copy_field(out, role, "is_custom");
-		json_array_append_new(items, sim_prune(out));
-	}
-	sim_reply_page(c, "roles", items, NULL);
+	sim_reply_page(c, "roles", list, NULL, json_array_size(list),
+		       role_item, NULL);
 }
 
 /* Claim mappings: an ordered list, rank = position + 1. */
@@ -224,12 +247,10 @@ static json_t *mapping_json(struct sim_call *c, json_t *cm, size_t index)
 
 void sim_list_claim_mappings(struct sim_call *c)
 {
-	json_t *items = json_array(), *cm;
-	size_t i;
+	json_t *list = json_object_get(c->ws, "claim_mappings");
 
-	json_array_foreach(json_object_get(c->ws, "claim_mappings"), i, cm)
-		json_array_append_new(items, mapping_json(c, cm, i));
-	sim_reply_page(c, "claim_mappings", items, NULL);
+	sim_reply_page(c, "claim_mappings", list, NULL,
+		       json_array_size(list), mapping_json, NULL);
 }
 
 void sim_add_claim_mapping(struct sim_call *c)

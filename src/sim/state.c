@@ -28,6 +28,44 @@ void sim_state_unlock(struct sim_state *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
+void sim_state_touch(struct sim_state *st)
+{
+	st->generation++;
+}
+
+const size_t *sim_state_pick(struct sim_state *st, const json_t *list,
+			     const char *key,
+			     int (*match)(const json_t *elem, const void *arg),
+			     const void *arg, size_t *nr)
+{
+	struct sim_pick *p;
+	json_t *elem;
+	size_t i;
+
+	for (i = 0; i < SIM_PICKS; i++) {
+		p = &st->picks[i];
+		if (p->list == list && p->generation == st->generation &&
+		    p->key && !strcmp(p->key, key)) {
+			*nr = p->nr;
+			return p->pos;
+		}
+	}
+	/* round robin: the lists a client pages through are few */
+	p = &st->picks[st->picks_next++ % SIM_PICKS];
+	free(p->key);
+	p->list = list;
+	p->key = xstrdup(key);
+	p->generation = st->generation;
+	p->nr = 0;
+	json_array_foreach(list, i, elem)
+		if (match(elem, arg)) {
+			ALLOC_GROW(p->pos, p->nr + 1, p->alloc);
+			p->pos[p->nr++] = i;
+		}
+	*nr = p->nr;
+	return p->pos;
+}
+
 void sim_state_id(struct sim_state *st, char out[SIM_UUID_LEN + 1])
 {
 	sim_uuid(&st->rng, out);
@@ -482,11 +520,18 @@ out:
 
 void sim_state_release(struct sim_state *st)
 {
+	size_t i;
+
 	if (!st)
 		return;
 	json_decref(st->root);
 	json_decref(st->seed);
 	free(st->path);
+	for (i = 0; i < SIM_PICKS; i++) {
+		free(st->picks[i].key);
+		free(st->picks[i].pos);
+	}
+	memset(st->picks, 0, sizeof(st->picks));
 	pthread_mutex_destroy(&st->lock);
 	st->root = st->seed = NULL;
 	st->path = NULL;
@@ -549,6 +594,7 @@ out:
 
 int sim_state_reset(struct sim_state *st, struct buf *err)
 {
+	sim_state_touch(st);
 	json_decref(st->root);
 	st->root = json_deep_copy(st->seed);
 	return sim_state_save(st, err);

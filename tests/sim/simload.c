@@ -2,9 +2,13 @@
  * simload: requests per second that torq-sim sustains on loopback with
  * the rate limit off. Starts the emulator, takes a token, then runs
  * several threads, each with its own keep-alive connection, doing
- * GET /v1alpha/users for a fixed time.
+ * GET /v1alpha/users for a fixed time. With --users N the emulator starts
+ * from a fixture of one workspace holding N users (every tenth provisioned
+ * by SSO, so the default list is filtered), which is what shows whether a
+ * page costs the page or the workspace.
  *
- *   simload [--threads N] [--seconds S] [--min RPS] PATH-TO-TORQ-SIM
+ *   simload [--threads N] [--seconds S] [--min RPS] [--users N]
+ *           PATH-TO-TORQ-SIM
  */
 #include <pthread.h>
 #include <signal.h>
@@ -12,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <curl/curl.h>
 
 #include "simproc.h"
@@ -104,10 +109,42 @@ out:
 	return ret;
 }
 
+/*
+ * A fixture of one workspace with users users: the owner, whose key is
+ * the default fixture's sim-admin, and users - 1 viewers.
+ */
+static int write_seed(char *path, long users)
+{
+	struct buf s = BUF_INIT;
+	int fd = mkstemp(path), ret = -1;
+	long i;
+
+	if (fd < 0)
+		return -1;
+	buf_addstr(&s, "{\"workspaces\": [{\"name\": \"Load\", "
+		   "\"api_keys\": [{\"client_id\": \"sim-admin\", "
+		   "\"client_secret\": \"sim-admin-secret\", "
+		   "\"email\": \"owner@example.com\"}], \"users\": ["
+		   "{\"email\": \"owner@example.com\", \"role\": \"Owner\"}");
+	for (i = 1; i < users; i++)
+		buf_addf(&s, ", {\"email\": \"user%ld@example.com\", "
+			 "\"role\": \"Viewer\"%s}", i,
+			 i % 10 ? "" : ", \"sso_provision\": true");
+	buf_addstr(&s, "]}]}\n");
+	if (write(fd, s.s, s.len) == (ssize_t)s.len)
+		ret = 0;
+	if (close(fd))
+		ret = -1;
+	buf_release(&s);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *threads_s = NULL, *seconds_s = NULL, *min_s = NULL;
-	const char *const sim_args[] = { "--rate-limit", "0", NULL };
+	const char *users_s = NULL;
+	char seed[] = "/tmp/torq-simload-XXXXXX";
+	const char *sim_args[] = { "--rate-limit", "0", NULL, NULL, NULL };
 	struct option opts[] = {
 		OPT_STRING_("threads", 't', &threads_s, "N",
 			    "client threads (default 4)"),
@@ -115,13 +152,16 @@ int main(int argc, char **argv)
 			    "how long to run (default 3)"),
 		OPT_STRING_("min", 0, &min_s, "RPS",
 			    "fail below this many requests per second"),
+		OPT_STRING_("users", 'u', &users_s, "N",
+			    "start from a workspace of N users"),
 		OPT_END_(),
 	};
 	struct buf err = BUF_INIT, auth = BUF_INIT, url = BUF_INIT;
 	struct worker *w = NULL;
 	struct simproc sim;
 	long threads = 4, seconds = 3, min = 0, ok = 0, failed = 0, i;
-	int nargs, rc, started = 0, ret = 1;
+	long users = 0;
+	int nargs, rc, started = 0, seeded = 0, ret = 1;
 	double t0, elapsed, rps;
 
 	rc = parse_options(argc - 1, (const char **)argv + 1, opts, NULL,
@@ -137,10 +177,20 @@ int main(int argc, char **argv)
 	if (rc || nargs != 1 ||
 	    (threads_s && parse_long(threads_s, 1, 256, &threads)) ||
 	    (seconds_s && parse_long(seconds_s, 1, 600, &seconds)) ||
-	    (min_s && parse_long(min_s, 0, 100000000, &min))) {
+	    (min_s && parse_long(min_s, 0, 100000000, &min)) ||
+	    (users_s && parse_long(users_s, 1, 10000000, &users))) {
 		fprintf(stderr, "simload: %s\n",
 			err.len ? err.s : "bad arguments (see --help)");
 		goto out;
+	}
+	if (users) {
+		if (write_seed(seed, users)) {
+			fprintf(stderr, "simload: cannot write '%s'\n", seed);
+			goto out;
+		}
+		seeded = 1;
+		sim_args[2] = "--seed";
+		sim_args[3] = seed;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (simproc_start(&sim, argv[1], sim_args))
@@ -169,6 +219,8 @@ int main(int argc, char **argv)
 	printf("simload: %ld requests in %.2f s with %ld threads: %.0f "
 	       "req/s (GET /v1alpha/users), %ld failed\n", ok, elapsed,
 	       threads, rps, failed);
+	if (users)
+		printf("simload: workspace of %ld users\n", users);
 	ret = failed || rps < (double)min;
 	if (rps < (double)min)
 		fprintf(stderr, "simload: below the minimum of %ld req/s\n",
@@ -176,6 +228,8 @@ int main(int argc, char **argv)
 out:
 	if (started && simproc_stop(&sim, SIGTERM))
 		ret = 1;
+	if (seeded)
+		unlink(seed);
 	free(w);
 	buf_release(&err);
 	buf_release(&auth);

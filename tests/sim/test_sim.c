@@ -1520,6 +1520,141 @@ static void test_sim_seed(void **unused)
 	free(viewer);
 }
 
+/*
+ * A large list paged through in small pages: every user once, in order,
+ * whichever of the two user lists; a change between pages is seen by the
+ * next page (nothing is served from before it), and a token whose offset
+ * the shrunk list no longer reaches is refused.
+ */
+
+#define BIG_USERS 1000
+
+static int big_is_sso(int i)
+{
+	return i && !(i % 3);	/* the owner (0) is local */
+}
+
+/* Page through list (query) at size 7; the emails, in order, into seen. */
+static void page_all(const struct simproc *p, const char *tok,
+		     const char *query, json_t *seen, char **late)
+{
+	struct buf path = BUF_INIT;
+	char *next = NULL;
+	json_t *j, *u;
+	size_t i, pages = 0;
+
+	do {
+		buf_reset(&path);
+		buf_addf(&path, "/v1alpha/users?%s&page_size=7%s%s", query,
+			 next ? "&page_token=" : "", next ? next : "");
+		j = must(p, "GET", path.s, tok, NULL, 200);
+		json_array_foreach(jget(j, "users"), i, u)
+			json_array_append(seen, json_object_get(u, "email"));
+		assert_true(json_array_size(jget(j, "users")) == 7 ||
+			    !jget(j, "next_page_token"));
+		free(next);
+		next = jget(j, "next_page_token") ?
+		       xstrdup(jstr(j, "next_page_token")) : NULL;
+		/* a token near the end of the list, for later */
+		if (late && next && !*late && json_array_size(seen) >= 646)
+			*late = xstrdup(next);
+		json_decref(j);
+		pages++;
+	} while (next);
+	assert_int_equal(pages, (json_array_size(seen) + 6) / 7);
+	buf_release(&path);
+}
+
+static void test_sim_paging_large(void **unused)
+{
+	char path[] = "/tmp/torq-sim-big-XXXXXX";
+	const char *args[] = { "--seed", path, "--rate-limit", "0", NULL };
+	struct buf seed = BUF_INIT, url = BUF_INIT, email = BUF_INIT;
+	json_t *local = json_array(), *sso = json_array(), *j, *u;
+	char *tok, *late = NULL;
+	struct simproc p;
+	size_t nl = 0, ns = 0, i;
+	int fd, k;
+
+	(void)unused;
+	buf_addstr(&seed, "{\"workspaces\": [{\"name\": \"Big\", "
+		   "\"api_keys\": [{\"client_id\": \"big\", \"client_secret\": "
+		   "\"s\", \"email\": \"u0000@example.com\"}], \"users\": [");
+	for (k = 0; k < BIG_USERS; k++)
+		buf_addf(&seed, "%s{\"email\": \"u%04d@example.com\", "
+			 "\"role\": \"%s\"%s}", k ? ", " : "", k,
+			 k ? "Viewer" : "Owner",
+			 big_is_sso(k) ? ", \"sso_provision\": true" : "");
+	buf_addstr(&seed, "]}]}");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, seed.s);
+	start(&p, args);
+	tok = token_for(&p, "big", "s");
+
+	page_all(&p, tok, "sso_provision=false", local, &late);
+	page_all(&p, tok, "ssoProvision=true", sso, NULL);
+	for (k = 0; k < BIG_USERS; k++) {
+		json_t *list = big_is_sso(k) ? sso : local;
+		size_t at = big_is_sso(k) ? ns++ : nl++;
+
+		buf_reset(&email);
+		buf_addf(&email, "u%04d@example.com", k);
+		assert_true(at < json_array_size(list));
+		assert_string_equal(json_string_value(json_array_get(list,
+								     at)),
+				    email.s);
+	}
+	assert_int_equal(json_array_size(local), nl);
+	assert_int_equal(json_array_size(sso), ns);
+	assert_non_null(late);
+
+	/* a token of one user list is refused by the other */
+	buf_addf(&url, "/v1alpha/users?sso_provision=true&page_token=%s",
+		 late);
+	assert_int_equal(status_of(&p, "GET", url.s, tok, NULL), 400);
+
+	/* a user invited between pages is on the next page */
+	j = must(&p, "POST", "/v1alpha/users/invite", tok,
+		 "{\"email\": \"zz@example.com\"}", 200);
+	json_decref(j);
+	json_array_clear(local);
+	page_all(&p, tok, "sso_provision=false", local, NULL);
+	assert_int_equal(json_array_size(local), nl + 1);
+	assert_string_equal(json_string_value(json_array_get(local, nl)),
+			    "zz@example.com");
+	json_array_clear(sso);
+	page_all(&p, tok, "sso_provision=true", sso, NULL);
+	assert_int_equal(json_array_size(sso), ns);
+
+	/* the list shrinks below the late token's offset: 400 */
+	buf_reset(&url);
+	buf_addf(&url, "/v1alpha/users?page_size=7&page_token=%s", late);
+	assert_int_equal(status_of(&p, "GET", url.s, tok, NULL), 200);
+	j = must(&p, "GET", "/v1alpha/users?page_size=20", tok, NULL, 200);
+	json_array_foreach(jget(j, "users"), i, u) {
+		if (!i)
+			continue;	/* the owner keeps the key working */
+		buf_reset(&email);
+		buf_addf(&email, "/v1alpha/users/%s", jstr(u, "id"));
+		assert_int_equal(status_of(&p, "DELETE", email.s, tok, NULL),
+				 200);
+	}
+	json_decref(j);
+	assert_int_equal(status_of(&p, "GET", url.s, tok, NULL), 400);
+
+	stop(&p);
+	unlink(path);
+	free(tok);
+	free(late);
+	json_decref(local);
+	json_decref(sso);
+	buf_release(&seed);
+	buf_release(&url);
+	buf_release(&email);
+}
+
 /* Quirks. */
 
 static void test_sim_quirks(void **unused)
@@ -1692,6 +1827,7 @@ int main(int argc, char **argv)
 		T(test_sim_stats),
 		T(test_sim_persistence),
 		T(test_sim_seed),
+		T(test_sim_paging_large),
 		T(test_sim_quirks),
 		T(test_sim_evidence_quirks),
 		T(test_sim_share),

@@ -139,12 +139,20 @@ int sim_caller_is(struct sim_call *c, const char *role);
 /* 0 when the caller is an Owner; else -1 after answering 403. */
 int sim_need_owner(struct sim_call *c);
 
+/* The answer for the element at position index of a list (a new reference). */
+typedef json_t *(*sim_item_fn)(struct sim_call *c, json_t *elem,
+			       size_t index);
+
 /*
  * Answer a paged list: {"<field>": [page of items], "next_page_token"}.
- * items (stolen) is the whole list; filter names the query that made it,
- * so a page token from another list is refused (400).
+ * The list is the elements of the array list (borrowed) at positions
+ * pick[0..n), or all of them when pick is NULL (n is then its size);
+ * item builds the answer for one, and is called only for the elements
+ * on the page, so a page costs the page. filter names the query that made
+ * the list, so a page token from another list is refused (400).
  */
-void sim_reply_page(struct sim_call *c, const char *field, json_t *items,
+void sim_reply_page(struct sim_call *c, const char *field, json_t *list,
+		    const size_t *pick, size_t n, sim_item_fn item,
 		    const char *filter);
 
 /*

@@ -16,12 +16,35 @@
  * every json_t returned is borrowed from the tree and valid only while the
  * lock is held and the tree is not changed.
  */
+/*
+ * The positions of the elements of one array that one filter keeps, kept
+ * between requests so that a page of a filtered list does not rescan the
+ * whole array. Valid while the state's generation has not moved on.
+ */
+struct sim_pick {
+	const json_t *list;	/* borrowed: the array, NULL when unused */
+	char *key;		/* owned: the filter, e.g. "sso_provision=1" */
+	unsigned long generation;
+	size_t *pos;		/* owned: positions in list, in order */
+	size_t nr, alloc;
+};
+
+#define SIM_PICKS 16
+
 struct sim_state {
 	pthread_mutex_t lock;
 	json_t *root;		/* owned: the live state */
 	json_t *seed;		/* owned: what a reset returns to */
 	char *path;		/* owned: --state FILE, or NULL */
 	struct sim_rng rng;	/* ids and secrets */
+	/*
+	 * Moves on before anything may change the tree (every request but a
+	 * GET, a reset), so that what is derived from the tree can be kept
+	 * exactly as long as it is right.
+	 */
+	unsigned long generation;
+	struct sim_pick picks[SIM_PICKS];
+	unsigned picks_next;	/* the slot to reuse next */
 };
 
 /*
@@ -36,6 +59,24 @@ void sim_state_release(struct sim_state *st);
 
 void sim_state_lock(struct sim_state *st);
 void sim_state_unlock(struct sim_state *st);
+
+/*
+ * Say that the tree may be about to change: forgets everything derived
+ * from it (the picks). Call it, holding the lock, before any change.
+ */
+void sim_state_touch(struct sim_state *st);
+
+/*
+ * The positions in list (an array of the tree) of the elements for which
+ * match(element, arg) is true, in order, and their number in *nr. key
+ * names the filter (list and key together must decide the answer). The
+ * answer is kept until the next sim_state_touch, so asking again costs
+ * nothing; it is borrowed and valid until then.
+ */
+const size_t *sim_state_pick(struct sim_state *st, const json_t *list,
+			     const char *key,
+			     int (*match)(const json_t *elem, const void *arg),
+			     const void *arg, size_t *nr);
 
 /*
  * Write the state to its file atomically (temporary file, fsync, rename).
