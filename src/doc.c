@@ -10,6 +10,7 @@
 struct doc_mark_entry {
 	json_t *node;		/* holds a reference; NULL: empty slot */
 	char *key;		/* NULL: the node's own mark */
+	size_t hash;		/* of node and key: probes skip strcmp */
 	struct mark mark;
 };
 
@@ -148,21 +149,28 @@ static size_t hash_entry(const json_t *node, const char *key)
 	return (size_t)(h ^ (h >> 29));
 }
 
-static struct doc_mark_entry *find_slot(struct doc_mark_entry *tab,
-					size_t alloc, const json_t *node,
-					const char *key)
+static struct doc_mark_entry *probe(struct doc_mark_entry *tab,
+				    size_t alloc, const json_t *node,
+				    const char *key, size_t hash)
 {
-	size_t i = hash_entry(node, key) & (alloc - 1);
+	size_t i = hash & (alloc - 1);
 
 	for (;; i = (i + 1) & (alloc - 1)) {
 		struct doc_mark_entry *e = &tab[i];
 
 		if (!e->node)
 			return e;
-		if (e->node == node && (e->key == key ||
+		if (e->node == node && e->hash == hash && (e->key == key ||
 		    (e->key && key && !strcmp(e->key, key))))
 			return e;
 	}
+}
+
+static struct doc_mark_entry *find_slot(struct doc_mark_entry *tab,
+					size_t alloc, const json_t *node,
+					const char *key)
+{
+	return probe(tab, alloc, node, key, hash_entry(node, key));
 }
 
 static void grow_marks(struct doc *doc)
@@ -172,10 +180,18 @@ static void grow_marks(struct doc *doc)
 
 	doc->marks_alloc = old_alloc ? old_alloc * 2 : 256;
 	doc->marks = xcalloc(doc->marks_alloc, sizeof(*doc->marks));
+	/* Keys are unique: each entry goes to the first free slot. */
 	for (i = 0; i < old_alloc; i++) {
-		if (old[i].node)
-			*find_slot(doc->marks, doc->marks_alloc, old[i].node,
-				   old[i].key) = old[i];
+		size_t j = old[i].hash;
+
+		if (!old[i].node)
+			continue;
+		for (;; j++) {
+			j &= doc->marks_alloc - 1;
+			if (!doc->marks[j].node)
+				break;
+		}
+		doc->marks[j] = old[i];
 	}
 	free(old);
 }
@@ -184,15 +200,18 @@ void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 		  const struct mark *mark)
 {
 	struct doc_mark_entry *e;
+	size_t hash;
 
 	if (!node || !mark || (!key && doc_shared_node(node)))
 		return;
 	if ((doc->marks_nr + 1) * 4 > doc->marks_alloc * 3)
 		grow_marks(doc);
-	e = find_slot(doc->marks, doc->marks_alloc, node, key);
+	hash = hash_entry(node, key);
+	e = probe(doc->marks, doc->marks_alloc, node, key, hash);
 	if (!e->node) {
 		e->node = json_incref(node);
 		e->key = key ? xstrdup(key) : NULL;
+		e->hash = hash;
 		doc->marks_nr++;
 	}
 	e->mark = *mark;
