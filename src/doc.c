@@ -7,11 +7,23 @@
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
+/*
+ * Marks are kept densely, in the order they were set (which is document
+ * order), and found through a separate open-addressing index of small
+ * slots. A large manifest has millions of marks: probing an index of 8
+ * bytes a slot, then reading marks that lie near the last ones read,
+ * keeps most lookups in cache, where a table of whole entries did not.
+ */
 struct doc_mark_entry {
-	json_t *node;		/* holds a reference; NULL: empty slot */
+	json_t *node;		/* holds a reference */
 	char *key;		/* NULL: the node's own mark */
-	size_t hash;		/* of node and key: probes skip strcmp */
+	uint64_t hash;		/* of node and key */
 	struct mark mark;
+};
+
+struct doc_mark_slot {
+	uint32_t entry;		/* index in marks, plus one; 0: empty */
+	uint32_t check;		/* the hash's high half: skips most compares */
 };
 
 struct doc_source {
@@ -40,13 +52,12 @@ void doc_release(struct doc *doc)
 	if (!doc)
 		return;
 	json_decref(doc->root);
-	for (i = 0; i < doc->marks_alloc; i++) {
-		if (!doc->marks[i].node)
-			continue;
+	for (i = 0; i < doc->marks_nr; i++) {
 		json_decref(doc->marks[i].node);
 		free(doc->marks[i].key);
 	}
 	free(doc->marks);
+	free(doc->mark_slots);
 	for (i = 0; i < doc->sources_nr; i++) {
 		free(doc->sources[i].name);
 		free(doc->sources[i].text);
@@ -139,82 +150,103 @@ const char *doc_source_line(void *ctx, const char *file, unsigned line,
 	return s->text + start;
 }
 
-static size_t hash_entry(const json_t *node, const char *key)
+static uint64_t hash_entry(const json_t *node, const char *key)
 {
 	uint64_t h = (uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ULL;
 
 	if (key)
 		for (; *key; key++)
 			h = (h ^ (unsigned char)*key) * 0x100000001b3ULL;
-	return (size_t)(h ^ (h >> 29));
+	return h ^ (h >> 29);
 }
 
-static struct doc_mark_entry *probe(struct doc_mark_entry *tab,
-				    size_t alloc, const json_t *node,
-				    const char *key, size_t hash)
+/*
+ * The slot holding the mark of node and key, or the empty slot where it
+ * would go. The index always has an empty slot (it is at most 3/4 full).
+ */
+static struct doc_mark_slot *probe(const struct doc *doc, const json_t *node,
+				   const char *key, uint64_t hash)
 {
-	size_t i = hash & (alloc - 1);
+	size_t mask = doc->mark_slots_nr - 1, i = (size_t)hash & mask;
+	uint32_t check = (uint32_t)(hash >> 32);
 
-	for (;; i = (i + 1) & (alloc - 1)) {
-		struct doc_mark_entry *e = &tab[i];
+	for (;; i = (i + 1) & mask) {
+		struct doc_mark_slot *s = &doc->mark_slots[i];
+		const struct doc_mark_entry *e;
 
-		if (!e->node)
-			return e;
-		if (e->node == node && e->hash == hash && (e->key == key ||
+		if (!s->entry)
+			return s;
+		if (s->check != check)
+			continue;
+		e = &doc->marks[s->entry - 1];
+		if (e->node == node && (e->key == key ||
 		    (e->key && key && !strcmp(e->key, key))))
-			return e;
+			return s;
 	}
 }
 
-static struct doc_mark_entry *find_slot(struct doc_mark_entry *tab,
-					size_t alloc, const json_t *node,
-					const char *key)
+/* The entry of node and key, or NULL. */
+static struct doc_mark_entry *find_entry(const struct doc *doc,
+					 const json_t *node, const char *key)
 {
-	return probe(tab, alloc, node, key, hash_entry(node, key));
+	struct doc_mark_slot *s;
+
+	if (!doc->mark_slots_nr)
+		return NULL;
+	s = probe(doc, node, key, hash_entry(node, key));
+	return s->entry ? &doc->marks[s->entry - 1] : NULL;
 }
 
-static void grow_marks(struct doc *doc)
+static void grow_index(struct doc *doc)
 {
-	struct doc_mark_entry *old = doc->marks;
-	size_t old_alloc = doc->marks_alloc, i;
+	size_t i;
 
-	doc->marks_alloc = old_alloc ? old_alloc * 2 : 256;
-	doc->marks = xcalloc(doc->marks_alloc, sizeof(*doc->marks));
-	/* Keys are unique: each entry goes to the first free slot. */
-	for (i = 0; i < old_alloc; i++) {
-		size_t j = old[i].hash;
+	free(doc->mark_slots);
+	doc->mark_slots_nr = doc->mark_slots_nr ? doc->mark_slots_nr * 2 : 256;
+	doc->mark_slots = xcalloc(doc->mark_slots_nr,
+				  sizeof(*doc->mark_slots));
+	/* The entries are unique: each goes to the first empty slot. */
+	for (i = 0; i < doc->marks_nr; i++) {
+		uint64_t hash = doc->marks[i].hash;
+		size_t j = (size_t)hash;
 
-		if (!old[i].node)
-			continue;
 		for (;; j++) {
-			j &= doc->marks_alloc - 1;
-			if (!doc->marks[j].node)
+			j &= doc->mark_slots_nr - 1;
+			if (!doc->mark_slots[j].entry)
 				break;
 		}
-		doc->marks[j] = old[i];
+		doc->mark_slots[j].entry = (uint32_t)(i + 1);
+		doc->mark_slots[j].check = (uint32_t)(hash >> 32);
 	}
-	free(old);
 }
 
 void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 		  const struct mark *mark)
 {
 	struct doc_mark_entry *e;
-	size_t hash;
+	struct doc_mark_slot *s;
+	uint64_t hash;
 
 	if (!node || !mark || (!key && doc_shared_node(node)))
 		return;
-	if ((doc->marks_nr + 1) * 4 > doc->marks_alloc * 3)
-		grow_marks(doc);
+	if (doc->marks_nr >= UINT32_MAX - 1)
+		abort();	/* beyond any file the loader accepts */
+	if ((doc->marks_nr + 1) * 4 > doc->mark_slots_nr * 3)
+		grow_index(doc);
 	hash = hash_entry(node, key);
-	e = probe(doc->marks, doc->marks_alloc, node, key, hash);
-	if (!e->node) {
-		e->node = json_incref(node);
-		e->key = key ? xstrdup(key) : NULL;
-		e->hash = hash;
-		doc->marks_nr++;
+	s = probe(doc, node, key, hash);
+	if (s->entry) {
+		doc->marks[s->entry - 1].mark = *mark;
+		return;
 	}
+	ALLOC_GROW(doc->marks, doc->marks_nr + 1, doc->marks_alloc);
+	e = &doc->marks[doc->marks_nr++];
+	e->node = json_incref(node);
+	e->key = key ? xstrdup(key) : NULL;
+	e->hash = hash;
 	e->mark = *mark;
+	s->entry = (uint32_t)doc->marks_nr;
+	s->check = (uint32_t)(hash >> 32);
 }
 
 int doc_shared_node(const json_t *node)
@@ -255,11 +287,11 @@ const struct mark *doc_value_mark(const struct doc *doc,
 		return NULL;
 	if (!doc_shared_node(v))
 		return doc_mark(doc, v, NULL);
-	if (!doc || !doc->marks_alloc)
+	if (!doc)
 		return NULL;
 	slot_key(&k, key, index);
-	e = find_slot(doc->marks, doc->marks_alloc, parent, k.s);
-	if (e->node)
+	e = find_entry(doc, parent, k.s);
+	if (e)
 		m = &e->mark;
 	buf_release(&k);
 	return m;
@@ -270,12 +302,12 @@ const struct mark *doc_mark(const struct doc *doc, const json_t *node,
 {
 	struct doc_mark_entry *e;
 
-	if (!doc || !node || !doc->marks_alloc)
+	if (!doc || !node || !doc->marks_nr)
 		return NULL;
 	if (!key && doc_shared_node(node))
 		return NULL;
-	e = find_slot(doc->marks, doc->marks_alloc, node, key);
-	if (e->node)
+	e = find_entry(doc, node, key);
+	if (e)
 		return &e->mark;
 	if (key)
 		return doc_value_mark(doc, node, key, 0);
@@ -305,7 +337,7 @@ void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy)
 	const char *key;
 	json_t *v;
 
-	if (!doc->marks_alloc)
+	if (!doc->marks_nr)
 		return;
 	m = doc_mark(doc, node, NULL);
 	if (m) {
@@ -325,8 +357,8 @@ void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy)
 	json_object_foreach((json_t *)node, key, v) {
 		struct doc_mark_entry *e;
 
-		e = find_slot(doc->marks, doc->marks_alloc, node, key);
-		if (e->node) {
+		e = find_entry(doc, node, key);
+		if (e) {
 			struct mark tmp = e->mark;
 
 			doc_set_mark(doc, copy, key, &tmp);

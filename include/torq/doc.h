@@ -18,14 +18,17 @@
  */
 
 struct doc_mark_entry;
+struct doc_mark_slot;
 struct doc_source;
 struct doc_secret;
 
 struct doc {
 	json_t *root;			/* owned; NULL until loaded */
 
-	struct doc_mark_entry *marks;	/* open addressing, see doc.c */
+	struct doc_mark_entry *marks;	/* in the order set, see doc.c */
 	size_t marks_nr, marks_alloc;
+	struct doc_mark_slot *mark_slots;	/* their index */
+	size_t mark_slots_nr;			/* 0 or a power of 2 */
 
 	struct doc_source *sources;
 	size_t sources_nr, sources_alloc;
