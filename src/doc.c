@@ -161,13 +161,26 @@ static uint64_t hash_entry(const json_t *node, const char *key)
 }
 
 /*
+ * Where the search for a mark starts. A node's own mark starts at its
+ * address: nodes are made and read in document order, so their marks'
+ * slots are near one another and the index is read like an array rather
+ * than at random. A key's mark starts at its hash, so that an object's
+ * many keys do not crowd one place.
+ */
+static size_t first_slot(const json_t *node, const char *key, uint64_t hash)
+{
+	return key ? (size_t)hash : (size_t)((uintptr_t)node >> 4);
+}
+
+/*
  * The slot holding the mark of node and key, or the empty slot where it
  * would go. The index always has an empty slot (it is at most 3/4 full).
  */
 static struct doc_mark_slot *probe(const struct doc *doc, const json_t *node,
 				   const char *key, uint64_t hash)
 {
-	size_t mask = doc->mark_slots_nr - 1, i = (size_t)hash & mask;
+	size_t mask = doc->mark_slots_nr - 1;
+	size_t i = first_slot(node, key, hash) & mask;
 	uint32_t check = (uint32_t)(hash >> 32);
 
 	for (;; i = (i + 1) & mask) {
@@ -207,8 +220,9 @@ static void grow_index(struct doc *doc)
 				  sizeof(*doc->mark_slots));
 	/* The entries are unique: each goes to the first empty slot. */
 	for (i = 0; i < doc->marks_nr; i++) {
-		uint64_t hash = doc->marks[i].hash;
-		size_t j = (size_t)hash;
+		const struct doc_mark_entry *e = &doc->marks[i];
+		uint64_t hash = e->hash;
+		size_t j = first_slot(e->node, e->key, hash);
 
 		for (;; j++) {
 			j &= doc->mark_slots_nr - 1;
