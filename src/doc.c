@@ -16,7 +16,7 @@
  */
 struct doc_mark_entry {
 	json_t *node;		/* holds a reference */
-	char *key;		/* NULL: the node's own mark */
+	const char *key;	/* interned (key_names); NULL: the node's own */
 	uint64_t hash;		/* of node and key */
 	struct mark mark;
 };
@@ -54,8 +54,8 @@ void doc_release(struct doc *doc)
 	json_decref(doc->root);
 	for (i = 0; i < doc->marks_nr; i++) {
 		json_decref(doc->marks[i].node);
-		free(doc->marks[i].key);
 	}
+	json_decref(doc->key_names);
 	free(doc->marks);
 	free(doc->mark_slots);
 	for (i = 0; i < doc->sources_nr; i++) {
@@ -150,13 +150,38 @@ const char *doc_source_line(void *ctx, const char *file, unsigned line,
 	return s->text + start;
 }
 
+/*
+ * The doc's one copy of a key, or NULL when it has none and add is 0.
+ * Marks hold these copies: a manifest of 100,000 users would otherwise
+ * hold 200,000 copies of "email" and "role", and keys compare as pointers.
+ */
+static const char *intern_key(const struct doc *doc, const char *key, int add)
+{
+	struct doc *d = (struct doc *)doc;	/* add is 0 for a const doc */
+	void *it;
+
+	if (!doc->key_names) {
+		if (!add)
+			return NULL;
+		d->key_names = json_object();
+		if (!d->key_names)
+			abort();
+	}
+	it = json_object_iter_at(doc->key_names, key);
+	if (!it && add) {
+		if (json_object_set_new_nocheck(d->key_names, key, json_null()))
+			abort();
+		it = json_object_iter_at(doc->key_names, key);
+	}
+	return it ? json_object_iter_key(it) : NULL;
+}
+
+/* key is interned: its address stands for it. */
 static uint64_t hash_entry(const json_t *node, const char *key)
 {
 	uint64_t h = (uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ULL;
 
-	if (key)
-		for (; *key; key++)
-			h = (h ^ (unsigned char)*key) * 0x100000001b3ULL;
+	h ^= (uint64_t)(uintptr_t)key * 0xc2b2ae3d27d4eb4fULL;
 	return h ^ (h >> 29);
 }
 
@@ -173,8 +198,9 @@ static size_t first_slot(const json_t *node, const char *key, uint64_t hash)
 }
 
 /*
- * The slot holding the mark of node and key, or the empty slot where it
- * would go. The index always has an empty slot (it is at most 3/4 full).
+ * The slot holding the mark of node and (interned) key, or the empty slot
+ * where it would go. The index always has an empty slot (it is at most 3/4
+ * full).
  */
 static struct doc_mark_slot *probe(const struct doc *doc, const json_t *node,
 				   const char *key, uint64_t hash)
@@ -192,8 +218,7 @@ static struct doc_mark_slot *probe(const struct doc *doc, const json_t *node,
 		if (s->check != check)
 			continue;
 		e = &doc->marks[s->entry - 1];
-		if (e->node == node && (e->key == key ||
-		    (e->key && key && !strcmp(e->key, key))))
+		if (e->node == node && e->key == key)
 			return s;
 	}
 }
@@ -205,6 +230,8 @@ static struct doc_mark_entry *find_entry(const struct doc *doc,
 	struct doc_mark_slot *s;
 
 	if (!doc->mark_slots_nr)
+		return NULL;
+	if (key && !(key = intern_key(doc, key, 0)))
 		return NULL;
 	s = probe(doc, node, key, hash_entry(node, key));
 	return s->entry ? &doc->marks[s->entry - 1] : NULL;
@@ -247,6 +274,8 @@ void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 		abort();	/* beyond any file the loader accepts */
 	if ((doc->marks_nr + 1) * 4 > doc->mark_slots_nr * 3)
 		grow_index(doc);
+	if (key)
+		key = intern_key(doc, key, 1);
 	hash = hash_entry(node, key);
 	s = probe(doc, node, key, hash);
 	if (s->entry) {
@@ -256,7 +285,7 @@ void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 	ALLOC_GROW(doc->marks, doc->marks_nr + 1, doc->marks_alloc);
 	e = &doc->marks[doc->marks_nr++];
 	e->node = json_incref(node);
-	e->key = key ? xstrdup(key) : NULL;
+	e->key = key;
 	e->hash = hash;
 	e->mark = *mark;
 	s->entry = (uint32_t)doc->marks_nr;

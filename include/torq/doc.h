@@ -29,6 +29,7 @@ struct doc {
 	size_t marks_nr, marks_alloc;
 	struct doc_mark_slot *mark_slots;	/* their index */
 	size_t mark_slots_nr;			/* 0 or a power of 2 */
+	json_t *key_names;	/* the keys of marks, one copy each; owned */
 
 	struct doc_source *sources;
 	size_t sources_nr, sources_alloc;
