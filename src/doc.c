@@ -70,6 +70,7 @@ void doc_release(struct doc *doc)
 		json_decref(doc->secrets[i].node);
 	}
 	free(doc->secrets);
+	free(doc->secret_slots);
 	doc_init(doc);
 }
 
@@ -439,15 +440,45 @@ json_t *doc_deep_copy(struct doc *doc, json_t *node)
 	return copy;
 }
 
+/*
+ * Secrets are found through an index too (index in secrets plus one, 0:
+ * empty): a manifest may hold a secret in each of 100,000 integrations.
+ */
+static uint32_t *secret_slot(const struct doc *doc, const json_t *node)
+{
+	size_t mask = doc->secret_slots_nr - 1;
+	size_t i = (size_t)hash_entry(node, NULL) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		uint32_t *s = &doc->secret_slots[i];
+
+		if (!*s || doc->secrets[*s - 1].node == node)
+			return s;
+	}
+}
+
 static struct doc_secret *find_secret(const struct doc *doc,
 				      const json_t *node)
 {
+	uint32_t *s;
+
+	if (!doc->secret_slots_nr)
+		return NULL;
+	s = secret_slot(doc, node);
+	return *s ? &doc->secrets[*s - 1] : NULL;
+}
+
+static void grow_secret_index(struct doc *doc)
+{
 	size_t i;
 
+	free(doc->secret_slots);
+	doc->secret_slots_nr = doc->secret_slots_nr ?
+			       doc->secret_slots_nr * 2 : 64;
+	doc->secret_slots = xcalloc(doc->secret_slots_nr,
+				    sizeof(*doc->secret_slots));
 	for (i = 0; i < doc->secrets_nr; i++)
-		if (doc->secrets[i].node == node)
-			return &doc->secrets[i];
-	return NULL;
+		*secret_slot(doc, doc->secrets[i].node) = (uint32_t)(i + 1);
 }
 
 void doc_set_secret(struct doc *doc, json_t *node, const char *value,
@@ -456,10 +487,15 @@ void doc_set_secret(struct doc *doc, json_t *node, const char *value,
 	struct doc_secret *s = find_secret(doc, node);
 
 	if (!s) {
+		if (doc->secrets_nr >= UINT32_MAX - 1)
+			abort();	/* beyond any file the loader accepts */
+		if ((doc->secrets_nr + 1) * 4 > doc->secret_slots_nr * 3)
+			grow_secret_index(doc);
 		ALLOC_GROW(doc->secrets, doc->secrets_nr + 1,
 			   doc->secrets_alloc);
 		s = &doc->secrets[doc->secrets_nr++];
 		s->node = json_incref(node);
+		*secret_slot(doc, node) = (uint32_t)doc->secrets_nr;
 	} else {
 		secure_zero(s->value, s->len);
 		free(s->value);

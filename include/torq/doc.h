@@ -2,6 +2,7 @@
 #define TORQ_DOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "torq/diag.h"
@@ -36,6 +37,8 @@ struct doc {
 
 	struct doc_secret *secrets;
 	size_t secrets_nr, secrets_alloc;
+	uint32_t *secret_slots;		/* their index, see doc.c */
+	size_t secret_slots_nr;		/* 0 or a power of 2 */
 };
 
 void doc_init(struct doc *doc);
