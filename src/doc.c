@@ -17,7 +17,6 @@
 struct doc_mark_entry {
 	json_t *node;		/* holds a reference */
 	const char *key;	/* interned (key_names); NULL: the node's own */
-	uint64_t hash;		/* of node and key */
 	struct mark mark;
 };
 
@@ -249,7 +248,7 @@ static void grow_index(struct doc *doc)
 	/* The entries are unique: each goes to the first empty slot. */
 	for (i = 0; i < doc->marks_nr; i++) {
 		const struct doc_mark_entry *e = &doc->marks[i];
-		uint64_t hash = e->hash;
+		uint64_t hash = hash_entry(e->node, e->key);
 		size_t j = first_slot(e->node, e->key, hash);
 
 		for (;; j++) {
@@ -287,7 +286,6 @@ void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 	e = &doc->marks[doc->marks_nr++];
 	e->node = json_incref(node);
 	e->key = key;
-	e->hash = hash;
 	e->mark = *mark;
 	s->entry = (uint32_t)doc->marks_nr;
 	s->check = (uint32_t)(hash >> 32);
