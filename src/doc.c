@@ -237,12 +237,17 @@ static struct doc_mark_entry *find_entry(const struct doc *doc,
 	return s->entry ? &doc->marks[s->entry - 1] : NULL;
 }
 
-static void grow_index(struct doc *doc)
+/* Rebuild the index with room for n marks. */
+static void index_marks(struct doc *doc, size_t n)
 {
-	size_t i;
+	size_t i, slots = doc->mark_slots_nr ? doc->mark_slots_nr : 256;
 
+	while (n * 4 > slots * 3)
+		slots *= 2;
+	if (slots == doc->mark_slots_nr)
+		return;
 	free(doc->mark_slots);
-	doc->mark_slots_nr = doc->mark_slots_nr ? doc->mark_slots_nr * 2 : 256;
+	doc->mark_slots_nr = slots;
 	doc->mark_slots = xcalloc(doc->mark_slots_nr,
 				  sizeof(*doc->mark_slots));
 	/* The entries are unique: each goes to the first empty slot. */
@@ -261,6 +266,12 @@ static void grow_index(struct doc *doc)
 	}
 }
 
+void doc_reserve_marks(struct doc *doc, size_t n)
+{
+	if (n < UINT32_MAX - doc->marks_nr)
+		index_marks(doc, doc->marks_nr + n);
+}
+
 void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 		  const struct mark *mark)
 {
@@ -273,7 +284,7 @@ void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 	if (doc->marks_nr >= UINT32_MAX - 1)
 		abort();	/* beyond any file the loader accepts */
 	if ((doc->marks_nr + 1) * 4 > doc->mark_slots_nr * 3)
-		grow_index(doc);
+		index_marks(doc, doc->marks_nr + 1);
 	if (key)
 		key = intern_key(doc, key, 1);
 	hash = hash_entry(node, key);

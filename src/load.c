@@ -588,6 +588,11 @@ int load_buffer(struct doc *doc, const char *name, const char *text,
 	}
 	if (check_utf8(&l, (const unsigned char *)text, len))
 		goto out;
+	/*
+	 * Dense YAML, a list of short flow mappings, has about a mark per 12
+	 * bytes; the index costs 8 bytes a slot, so an overestimate is cheap.
+	 */
+	doc_reserve_marks(doc, len / 12);
 	if (!yaml_parser_initialize(&parser))
 		abort();
 	parser_ready = 1;

@@ -60,6 +60,11 @@ void doc_hide_source(struct doc *doc, const char *name);
 const char *doc_source_line(void *ctx, const char *file, unsigned line,
 			    size_t *len);
 
+/*
+ * Make room for n more marks at once: the index is rebuilt at each
+ * doubling, which for a large file costs more than the marks themselves.
+ */
+void doc_reserve_marks(struct doc *doc, size_t n);
 /* The mark of a node; key NULL for the value itself, or a key's own mark. */
 void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 		  const struct mark *mark);
