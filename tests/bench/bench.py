@@ -552,11 +552,13 @@ def bench(args, tool, sim_exe, work):
 
     spec = spec_of(n_users, n_int, n_run, n_wf)
     large_dir, large = project("large", spec)
-    bigs = {}
-    for n in sizes:
-        bigs[n] = project("big%d" % n, {
-            "users": [("user%05d@bench.example" % i,
-                       ROLES[i % len(ROLES)]) for i in range(n)],
+
+    def big_project(n):
+        # Users from a generator: a child's peak RSS starts at this
+        # script's size when it is forked (ru_maxrss survives the exec).
+        return project("big%d" % n, {
+            "users": (("user%05d@bench.example" % i, ROLES[i % len(ROLES)])
+                      for i in range(n)),
             "integrations": [], "runners": [], "workflows": []})
 
     sim = Sim(sim_exe, seed, work, ["--latency-ms", str(LATENCY_MS),
@@ -623,7 +625,7 @@ def bench(args, tool, sim_exe, work):
         # manifests of growing size: validate alone, then plan
         scale = []
         for n in sizes:
-            big_dir, big = bigs[n]
+            big_dir, big = big_project(n)
             step("validate and plan of a %s-user manifest" % fmt_int(n))
             sim.ctl("POST", "/reset")
             run = Run([tool, "validate", big], big_dir, env).check(0)
