@@ -67,7 +67,7 @@ static void check_duplicates(const struct doc *doc, json_t *list,
 		if (!seen) {
 			/* Keys are compared as bytes: no UTF-8 check. */
 			json_object_set_new_nocheck(first_of, key.s,
-						    json_integer((json_int_t)i));
+						    json_integer(i));
 			continue;
 		}
 		j = (size_t)json_integer_value(seen);

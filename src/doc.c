@@ -22,7 +22,7 @@ struct doc_mark_entry {
 
 struct doc_mark_slot {
 	uint32_t entry;		/* index in marks, plus one; 0: empty */
-	uint32_t check;		/* the hash's high half: skips most compares */
+	uint32_t check;		/* the hash's high half, spares compares */
 };
 
 struct doc_source {
