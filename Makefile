@@ -264,7 +264,8 @@ style:
 # Measurements, never part of check: one table (tests/bench/bench.py) of
 # reading, planning and applying a large workspace with 50 ms latency and
 # a 50 rps limit against a naive one-request-at-a-time script, the CPU and
-# peak memory of a 10,000-user plan and the emulator's throughput; then
+# peak memory of validate and plan at 1,000, 10,000 and 100,000 users
+# (their growth and goals below the table) and the emulator's throughput; then
 # the fleet's. BENCH_QUICK=1: sizes / 10 and no fleet (CI's smoke run).
 # simbench, readbench and planbench remain for a closer look.
 bench: $(TORQ_APPLY) $(TORQ_SIM) $(SIM_LOAD_BIN)

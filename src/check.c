@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -37,56 +38,55 @@ static void item_path(struct buf *path, const char *list, size_t i,
 		path_push_key(path, field);
 }
 
+/*
+ * Report each item whose identity an earlier item has, with the first one's
+ * place. One hash map from key to first index keeps this linear: a
+ * manifest may list a hundred thousand users.
+ */
 static void check_duplicates(const struct doc *doc, json_t *list,
 			     const char *list_path,
 			     const struct identity_rule *rule,
 			     struct diag_list *diags)
 {
-	struct buf a = BUF_INIT, label = BUF_INIT;
+	struct buf key = BUF_INIT, label = BUF_INIT;
 	struct buf path = BUF_INIT;
-	json_t *x, *y;
+	json_t *first_of = json_object();
+	json_t *x, *y, *seen;
 	size_t i, j;
-	char **keys;
-	size_t n = json_array_size(list);
 
-	/* Key every item once; n is small enough for the pairwise scan. */
-	keys = xcalloc(n + 1, sizeof(*keys));
+	if (!first_of)
+		abort();
 	json_array_foreach(list, i, x) {
-		buf_reset(&a);
-		if (!identity_key(rule, x, &a))
-			keys[i] = xstrdup(a.s);
-	}
-	for (i = 1; i < n; i++) {
-		if (!keys[i])
-			continue;
-		for (j = 0; j < i; j++) {
-			const struct mark *m;
-			struct mark first;
+		const struct mark *m;
+		struct mark first;
 
-			if (!keys[j] || strcmp(keys[i], keys[j]))
-				continue;
-			x = json_array_get(list, i);
-			y = json_array_get(list, j);
-			buf_reset(&label);
-			identity_label(rule, x, &label);
-			item_path(&path, list_path, i, rule->field);
-			diag_add(diags, DIAG_ERROR,
-				 mark_of(doc, x, rule->field), path.s,
-				 "duplicate %s '%s'", rule->kind, label.s);
-			m = mark_of(doc, y, rule->field);
-			if (m) {
-				first = *m;
-				item_path(&path, list_path, j, rule->field);
-				diag_add(diags, DIAG_NOTE, &first, path.s,
-					 "'%s' is first listed here", label.s);
-			}
-			break;
+		buf_reset(&key);
+		if (identity_key(rule, x, &key))
+			continue;
+		seen = json_object_get(first_of, key.s);
+		if (!seen) {
+			/* Keys are compared as bytes: no UTF-8 check. */
+			json_object_set_new_nocheck(first_of, key.s,
+						    json_integer(i));
+			continue;
+		}
+		j = (size_t)json_integer_value(seen);
+		y = json_array_get(list, j);
+		buf_reset(&label);
+		identity_label(rule, x, &label);
+		item_path(&path, list_path, i, rule->field);
+		diag_add(diags, DIAG_ERROR, mark_of(doc, x, rule->field),
+			 path.s, "duplicate %s '%s'", rule->kind, label.s);
+		m = mark_of(doc, y, rule->field);
+		if (m) {
+			first = *m;
+			item_path(&path, list_path, j, rule->field);
+			diag_add(diags, DIAG_NOTE, &first, path.s,
+				 "'%s' is first listed here", label.s);
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
-	buf_release(&a);
+	json_decref(first_of);
+	buf_release(&key);
 	buf_release(&label);
 	buf_release(&path);
 }

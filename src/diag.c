@@ -298,5 +298,15 @@ void path_push_key(struct buf *path, const char *key)
 
 void path_push_index(struct buf *path, size_t index)
 {
-	buf_addf(path, "[%zu]", index);
+	/* By hand: called for every item of every list, printf is slow. */
+	char digits[3 * sizeof(index) + 2];
+	char *p = digits + sizeof(digits);
+
+	*--p = ']';
+	do {
+		*--p = (char)('0' + index % 10);
+		index /= 10;
+	} while (index);
+	*--p = '[';
+	buf_add(path, p, (size_t)(digits + sizeof(digits) - p));
 }

@@ -7,10 +7,22 @@
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
+/*
+ * Marks are kept densely, in the order they were set (which is document
+ * order), and found through a separate open-addressing index of small
+ * slots. A large manifest has millions of marks: probing an index of 8
+ * bytes a slot, then reading marks that lie near the last ones read,
+ * keeps most lookups in cache, where a table of whole entries did not.
+ */
 struct doc_mark_entry {
-	json_t *node;		/* holds a reference; NULL: empty slot */
-	char *key;		/* NULL: the node's own mark */
+	json_t *node;		/* holds a reference */
+	const char *key;	/* interned (key_names); NULL: the node's own */
 	struct mark mark;
+};
+
+struct doc_mark_slot {
+	uint32_t entry;		/* index in marks, plus one; 0: empty */
+	uint32_t check;		/* the hash's high half, spares compares */
 };
 
 struct doc_source {
@@ -39,13 +51,12 @@ void doc_release(struct doc *doc)
 	if (!doc)
 		return;
 	json_decref(doc->root);
-	for (i = 0; i < doc->marks_alloc; i++) {
-		if (!doc->marks[i].node)
-			continue;
+	for (i = 0; i < doc->marks_nr; i++) {
 		json_decref(doc->marks[i].node);
-		free(doc->marks[i].key);
 	}
+	json_decref(doc->key_names);
 	free(doc->marks);
+	free(doc->mark_slots);
 	for (i = 0; i < doc->sources_nr; i++) {
 		free(doc->sources[i].name);
 		free(doc->sources[i].text);
@@ -58,6 +69,7 @@ void doc_release(struct doc *doc)
 		json_decref(doc->secrets[i].node);
 	}
 	free(doc->secrets);
+	free(doc->secret_slots);
 	doc_init(doc);
 }
 
@@ -138,64 +150,156 @@ const char *doc_source_line(void *ctx, const char *file, unsigned line,
 	return s->text + start;
 }
 
-static size_t hash_entry(const json_t *node, const char *key)
+/*
+ * The doc's one copy of a key, or NULL when it has none and add is 0.
+ * Marks hold these copies: a manifest of 100,000 users would otherwise
+ * hold 200,000 copies of "email" and "role", and keys compare as pointers.
+ */
+static const char *intern_key(const struct doc *doc, const char *key, int add)
+{
+	struct doc *d = (struct doc *)doc;	/* add is 0 for a const doc */
+	void *it;
+
+	if (!doc->key_names) {
+		if (!add)
+			return NULL;
+		d->key_names = json_object();
+		if (!d->key_names)
+			abort();
+	}
+	it = json_object_iter_at(doc->key_names, key);
+	if (!it && add) {
+		if (json_object_set_new_nocheck(d->key_names, key, json_null()))
+			abort();
+		it = json_object_iter_at(doc->key_names, key);
+	}
+	return it ? json_object_iter_key(it) : NULL;
+}
+
+/* key is interned: its address stands for it. */
+static uint64_t hash_entry(const json_t *node, const char *key)
 {
 	uint64_t h = (uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ULL;
 
-	if (key)
-		for (; *key; key++)
-			h = (h ^ (unsigned char)*key) * 0x100000001b3ULL;
-	return (size_t)(h ^ (h >> 29));
+	h ^= (uint64_t)(uintptr_t)key * 0xc2b2ae3d27d4eb4fULL;
+	return h ^ (h >> 29);
 }
 
-static struct doc_mark_entry *find_slot(struct doc_mark_entry *tab,
-					size_t alloc, const json_t *node,
-					const char *key)
+/*
+ * Where the search for a mark starts. A node's own mark starts at its
+ * address: nodes are made and read in document order, so their marks'
+ * slots are near one another and the index is read like an array rather
+ * than at random. A key's mark starts at its hash, so that an object's
+ * many keys do not crowd one place.
+ */
+static size_t first_slot(const json_t *node, const char *key, uint64_t hash)
 {
-	size_t i = hash_entry(node, key) & (alloc - 1);
+	return key ? (size_t)hash : (size_t)((uintptr_t)node >> 4);
+}
 
-	for (;; i = (i + 1) & (alloc - 1)) {
-		struct doc_mark_entry *e = &tab[i];
+/*
+ * The slot holding the mark of node and (interned) key, or the empty slot
+ * where it would go. The index always has an empty slot (it is at most 3/4
+ * full).
+ */
+static struct doc_mark_slot *probe(const struct doc *doc, const json_t *node,
+				   const char *key, uint64_t hash)
+{
+	size_t mask = doc->mark_slots_nr - 1;
+	size_t i = first_slot(node, key, hash) & mask;
+	uint32_t check = (uint32_t)(hash >> 32);
 
-		if (!e->node)
-			return e;
-		if (e->node == node && (e->key == key ||
-		    (e->key && key && !strcmp(e->key, key))))
-			return e;
+	for (;; i = (i + 1) & mask) {
+		struct doc_mark_slot *s = &doc->mark_slots[i];
+		const struct doc_mark_entry *e;
+
+		if (!s->entry)
+			return s;
+		if (s->check != check)
+			continue;
+		e = &doc->marks[s->entry - 1];
+		if (e->node == node && e->key == key)
+			return s;
 	}
 }
 
-static void grow_marks(struct doc *doc)
+/* The entry of node and key, or NULL. */
+static struct doc_mark_entry *find_entry(const struct doc *doc,
+					 const json_t *node, const char *key)
 {
-	struct doc_mark_entry *old = doc->marks;
-	size_t old_alloc = doc->marks_alloc, i;
+	struct doc_mark_slot *s;
 
-	doc->marks_alloc = old_alloc ? old_alloc * 2 : 256;
-	doc->marks = xcalloc(doc->marks_alloc, sizeof(*doc->marks));
-	for (i = 0; i < old_alloc; i++) {
-		if (old[i].node)
-			*find_slot(doc->marks, doc->marks_alloc, old[i].node,
-				   old[i].key) = old[i];
+	if (!doc->mark_slots_nr)
+		return NULL;
+	if (key && !(key = intern_key(doc, key, 0)))
+		return NULL;
+	s = probe(doc, node, key, hash_entry(node, key));
+	return s->entry ? &doc->marks[s->entry - 1] : NULL;
+}
+
+/* Rebuild the index with room for n marks. */
+static void index_marks(struct doc *doc, size_t n)
+{
+	size_t i, slots = doc->mark_slots_nr ? doc->mark_slots_nr : 256;
+
+	while (n * 4 > slots * 3)
+		slots *= 2;
+	if (slots == doc->mark_slots_nr)
+		return;
+	free(doc->mark_slots);
+	doc->mark_slots_nr = slots;
+	doc->mark_slots = xcalloc(doc->mark_slots_nr,
+				  sizeof(*doc->mark_slots));
+	/* The entries are unique: each goes to the first empty slot. */
+	for (i = 0; i < doc->marks_nr; i++) {
+		const struct doc_mark_entry *e = &doc->marks[i];
+		uint64_t hash = hash_entry(e->node, e->key);
+		size_t j = first_slot(e->node, e->key, hash);
+
+		for (;; j++) {
+			j &= doc->mark_slots_nr - 1;
+			if (!doc->mark_slots[j].entry)
+				break;
+		}
+		doc->mark_slots[j].entry = (uint32_t)(i + 1);
+		doc->mark_slots[j].check = (uint32_t)(hash >> 32);
 	}
-	free(old);
+}
+
+void doc_reserve_marks(struct doc *doc, size_t n)
+{
+	if (n < UINT32_MAX - doc->marks_nr)
+		index_marks(doc, doc->marks_nr + n);
 }
 
 void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 		  const struct mark *mark)
 {
 	struct doc_mark_entry *e;
+	struct doc_mark_slot *s;
+	uint64_t hash;
 
 	if (!node || !mark || (!key && doc_shared_node(node)))
 		return;
-	if ((doc->marks_nr + 1) * 4 > doc->marks_alloc * 3)
-		grow_marks(doc);
-	e = find_slot(doc->marks, doc->marks_alloc, node, key);
-	if (!e->node) {
-		e->node = json_incref(node);
-		e->key = key ? xstrdup(key) : NULL;
-		doc->marks_nr++;
+	if (doc->marks_nr >= UINT32_MAX - 1)
+		abort();	/* beyond any file the loader accepts */
+	if ((doc->marks_nr + 1) * 4 > doc->mark_slots_nr * 3)
+		index_marks(doc, doc->marks_nr + 1);
+	if (key)
+		key = intern_key(doc, key, 1);
+	hash = hash_entry(node, key);
+	s = probe(doc, node, key, hash);
+	if (s->entry) {
+		doc->marks[s->entry - 1].mark = *mark;
+		return;
 	}
+	ALLOC_GROW(doc->marks, doc->marks_nr + 1, doc->marks_alloc);
+	e = &doc->marks[doc->marks_nr++];
+	e->node = json_incref(node);
+	e->key = key;
 	e->mark = *mark;
+	s->entry = (uint32_t)doc->marks_nr;
+	s->check = (uint32_t)(hash >> 32);
 }
 
 int doc_shared_node(const json_t *node)
@@ -236,11 +340,11 @@ const struct mark *doc_value_mark(const struct doc *doc,
 		return NULL;
 	if (!doc_shared_node(v))
 		return doc_mark(doc, v, NULL);
-	if (!doc || !doc->marks_alloc)
+	if (!doc)
 		return NULL;
 	slot_key(&k, key, index);
-	e = find_slot(doc->marks, doc->marks_alloc, parent, k.s);
-	if (e->node)
+	e = find_entry(doc, parent, k.s);
+	if (e)
 		m = &e->mark;
 	buf_release(&k);
 	return m;
@@ -251,12 +355,12 @@ const struct mark *doc_mark(const struct doc *doc, const json_t *node,
 {
 	struct doc_mark_entry *e;
 
-	if (!doc || !node || !doc->marks_alloc)
+	if (!doc || !node || !doc->marks_nr)
 		return NULL;
 	if (!key && doc_shared_node(node))
 		return NULL;
-	e = find_slot(doc->marks, doc->marks_alloc, node, key);
-	if (e->node)
+	e = find_entry(doc, node, key);
+	if (e)
 		return &e->mark;
 	if (key)
 		return doc_value_mark(doc, node, key, 0);
@@ -286,7 +390,7 @@ void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy)
 	const char *key;
 	json_t *v;
 
-	if (!doc->marks_alloc)
+	if (!doc->marks_nr)
 		return;
 	m = doc_mark(doc, node, NULL);
 	if (m) {
@@ -306,8 +410,8 @@ void doc_copy_marks(struct doc *doc, const json_t *node, json_t *copy)
 	json_object_foreach((json_t *)node, key, v) {
 		struct doc_mark_entry *e;
 
-		e = find_slot(doc->marks, doc->marks_alloc, node, key);
-		if (e->node) {
+		e = find_entry(doc, node, key);
+		if (e) {
 			struct mark tmp = e->mark;
 
 			doc_set_mark(doc, copy, key, &tmp);
@@ -345,15 +449,45 @@ json_t *doc_deep_copy(struct doc *doc, json_t *node)
 	return copy;
 }
 
+/*
+ * Secrets are found through an index too (index in secrets plus one, 0:
+ * empty): a manifest may hold a secret in each of 100,000 integrations.
+ */
+static uint32_t *secret_slot(const struct doc *doc, const json_t *node)
+{
+	size_t mask = doc->secret_slots_nr - 1;
+	size_t i = (size_t)hash_entry(node, NULL) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		uint32_t *s = &doc->secret_slots[i];
+
+		if (!*s || doc->secrets[*s - 1].node == node)
+			return s;
+	}
+}
+
 static struct doc_secret *find_secret(const struct doc *doc,
 				      const json_t *node)
 {
+	uint32_t *s;
+
+	if (!doc->secret_slots_nr)
+		return NULL;
+	s = secret_slot(doc, node);
+	return *s ? &doc->secrets[*s - 1] : NULL;
+}
+
+static void grow_secret_index(struct doc *doc)
+{
 	size_t i;
 
+	free(doc->secret_slots);
+	doc->secret_slots_nr = doc->secret_slots_nr ?
+			       doc->secret_slots_nr * 2 : 64;
+	doc->secret_slots = xcalloc(doc->secret_slots_nr,
+				    sizeof(*doc->secret_slots));
 	for (i = 0; i < doc->secrets_nr; i++)
-		if (doc->secrets[i].node == node)
-			return &doc->secrets[i];
-	return NULL;
+		*secret_slot(doc, doc->secrets[i].node) = (uint32_t)(i + 1);
 }
 
 void doc_set_secret(struct doc *doc, json_t *node, const char *value,
@@ -362,10 +496,15 @@ void doc_set_secret(struct doc *doc, json_t *node, const char *value,
 	struct doc_secret *s = find_secret(doc, node);
 
 	if (!s) {
+		if (doc->secrets_nr >= UINT32_MAX - 1)
+			abort();	/* beyond any file the loader accepts */
+		if ((doc->secrets_nr + 1) * 4 > doc->secret_slots_nr * 3)
+			grow_secret_index(doc);
 		ALLOC_GROW(doc->secrets, doc->secrets_nr + 1,
 			   doc->secrets_alloc);
 		s = &doc->secrets[doc->secrets_nr++];
 		s->node = json_incref(node);
+		*secret_slot(doc, node) = (uint32_t)doc->secrets_nr;
 	} else {
 		secure_zero(s->value, s->len);
 		free(s->value);

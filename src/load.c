@@ -337,6 +337,17 @@ static void pop(struct loader *l)
 	attach(l, f.node, f.size, f.bytes, &copy, 0);
 }
 
+/* 1 when the next node attached is a mapping key. */
+static int is_key(const struct loader *l)
+{
+	const struct frame *top;
+
+	if (!l->depth)
+		return 0;
+	top = &l->stack[l->depth - 1];
+	return json_is_object(top->node) && !top->key;
+}
+
 static void on_scalar(struct loader *l, yaml_event_t *ev)
 {
 	const char *text = (const char *)ev->data.scalar.value;
@@ -362,7 +373,13 @@ static void on_scalar(struct loader *l, yaml_event_t *ev)
 		/* Go on with the text, so later checks see a value. */
 		v = json_stringn(text, len);
 	}
-	doc_set_mark(l->doc, v, NULL, &m);
+	/*
+	 * A mapping key's node is dropped once its text is taken (the key
+	 * gets its own mark in attach), so marking it would only keep it
+	 * alive in the doc; unless an anchor keeps it for later aliases.
+	 */
+	if (!is_key(l) || ev->data.scalar.anchor)
+		doc_set_mark(l->doc, v, NULL, &m);
 	if (ev->data.scalar.anchor)
 		add_anchor(l, (const char *)ev->data.scalar.anchor, v, 1, len);
 	attach(l, v, 1, len, &m, 1);
@@ -571,6 +588,11 @@ int load_buffer(struct doc *doc, const char *name, const char *text,
 	}
 	if (check_utf8(&l, (const unsigned char *)text, len))
 		goto out;
+	/*
+	 * Dense YAML, a list of short flow mappings, has about a mark per 12
+	 * bytes; the index costs 8 bytes a slot, so an overestimate is cheap.
+	 */
+	doc_reserve_marks(doc, len / 12);
 	if (!yaml_parser_initialize(&parser))
 		abort();
 	parser_ready = 1;

@@ -2,6 +2,7 @@
 #define TORQ_DOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "torq/diag.h"
@@ -18,20 +19,26 @@
  */
 
 struct doc_mark_entry;
+struct doc_mark_slot;
 struct doc_source;
 struct doc_secret;
 
 struct doc {
 	json_t *root;			/* owned; NULL until loaded */
 
-	struct doc_mark_entry *marks;	/* open addressing, see doc.c */
+	struct doc_mark_entry *marks;	/* in the order set, see doc.c */
 	size_t marks_nr, marks_alloc;
+	struct doc_mark_slot *mark_slots;	/* their index */
+	size_t mark_slots_nr;			/* 0 or a power of 2 */
+	json_t *key_names;	/* the keys of marks, one copy each; owned */
 
 	struct doc_source *sources;
 	size_t sources_nr, sources_alloc;
 
 	struct doc_secret *secrets;
 	size_t secrets_nr, secrets_alloc;
+	uint32_t *secret_slots;		/* their index, see doc.c */
+	size_t secret_slots_nr;		/* 0 or a power of 2 */
 };
 
 void doc_init(struct doc *doc);
@@ -53,6 +60,11 @@ void doc_hide_source(struct doc *doc, const char *name);
 const char *doc_source_line(void *ctx, const char *file, unsigned line,
 			    size_t *len);
 
+/*
+ * Make room for n more marks at once: the index is rebuilt at each
+ * doubling, which for a large file costs more than the marks themselves.
+ */
+void doc_reserve_marks(struct doc *doc, size_t n);
 /* The mark of a node; key NULL for the value itself, or a key's own mark. */
 void doc_set_mark(struct doc *doc, json_t *node, const char *key,
 		  const struct mark *mark);

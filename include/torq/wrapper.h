@@ -13,11 +13,14 @@ void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
-/* Grow *items so that it holds at least nr elements of size elt. */
+/*
+ * Grow *items so that it holds at least nr elements of size elt. It starts
+ * small: a plan holds a list of changes per step, for 100,000 steps.
+ */
 #define ALLOC_GROW(items, nr, alloc) \
 	do { \
 		if ((nr) > (alloc)) { \
-			(alloc) = (alloc) < 16 ? 16 : (alloc); \
+			(alloc) = (alloc) < 4 ? 4 : (alloc); \
 			while ((alloc) < (nr)) \
 				(alloc) *= 2; \
 			(items) = xrealloc((items), (alloc) * sizeof(*(items))); \

@@ -27,10 +27,16 @@ Rows (the order of the table; they are measured apply first):
          import, publish, tag), one at a time, each answer awaited. The
          two end states are compared object by object (/_sim/state);
          any difference fails the bench.
-  plan   load+validate+plan of a generated 10,000-user manifest against
-         the workspace holding only its owner (a plan of 10,000
-         invites): wall, CPU time (user+sys) and peak RSS of the child
-         (os.wait4); and `validate` of the same manifest alone.
+  plan   load+validate+plan of generated manifests of 1,000, 10,000
+         and 100,000 users against the workspace holding only its owner
+         (a plan of that many invites): wall, CPU time (user+sys) and
+         peak RSS of the child (os.wait4); and `validate` of each
+         manifest alone. Below the table, the growth of CPU time for each
+         tenfold size (about 10 is linear, about 100 quadratic) and the
+         goals: load+validate+plan of 10,000 users under 100 ms of CPU,
+         of 100,000 under 1 s of CPU and 300 MiB peak. Peak RSS has a
+         floor of about this script's own size: ru_maxrss survives the
+         fork and exec that start the child.
   emulator throughput: torq-sim with the rate limit off, 4 client
          threads on keep-alive connections, GET /v1alpha/users (a page
          of 50) of a 10,000-user workspace (tests/sim/simload --users;
@@ -603,7 +609,8 @@ def bench(args, tool, sim_exe, work):
     div = 10 if args.quick else 1
     n_users, n_int, n_run, n_wf = 1000 // div, 200 // div, 10 // div, \
         300 // div
-    n_big = 10000 // div
+    sizes = [n // div for n in (1000, 10000, 100000)]
+    n_big = sizes[1]            # the emulator's workspace for throughput
     secret = secrets.token_hex(16)
     key_secret = secrets.token_hex(16)
     SECRETS.extend([secret, key_secret])
@@ -631,10 +638,14 @@ def bench(args, tool, sim_exe, work):
 
     spec = spec_of(n_users, n_int, n_run, n_wf)
     large_dir, large = project("large", spec)
-    big_spec = {"users": [("user%05d@bench.example" % i,
-                           ROLES[i % len(ROLES)]) for i in range(n_big)],
-                "integrations": [], "runners": [], "workflows": []}
-    big_dir, big = project("big", big_spec)
+
+    def big_project(n):
+        # Users from a generator: a child's peak RSS starts at this
+        # script's size when it is forked (ru_maxrss survives the exec).
+        return project("big%d" % n, {
+            "users": (("user%05d@bench.example" % i, ROLES[i % len(ROLES)])
+                      for i in range(n)),
+            "integrations": [], "runners": [], "workflows": []})
 
     sim = Sim(sim_exe, seed, work, ["--latency-ms", str(LATENCY_MS),
                                     "--rate-limit", str(RATE_LIMIT)])
@@ -746,25 +757,27 @@ def bench(args, tool, sim_exe, work):
                           "%d threads" % FAIR_THREADS, req, wall, None,
                           None, "%s mutations, same state" % fmt_int(mut))
 
-        # the 10,000-user manifest: validate alone, then plan
-        step("validate and plan of a %s-user manifest" % fmt_int(n_big))
-        sim.ctl("POST", "/reset")
-        run = Run([tool, "validate", big], big_dir, env).check(0)
-        validate_row = ("validate %s-user manifest" % fmt_int(n_big),
-                        "torq-apply validate", 0, run.wall, run.cpu,
-                        run.rss_kib, "valid")
-        run, req, mut, _ = measured(sim, lambda: Run(
-            [tool, "plan", big, "--detailed-exitcode"], big_dir,
-            env).check(2))
-        m = re.search(r"Plan: ([0-9]+) to add, ([0-9]+) to change, "
-                      r"([0-9]+) to destroy", run.stdout)
-        if not m or int(m.group(1)) != n_big or mut:
-            fail("plan of the %d-user manifest: expected %d to add:\n%s"
-                 % (n_big, n_big, run.stdout[-2000:]))
-        plan_row = ("plan  %s-user manifest (load+validate+plan)"
-                    % fmt_int(n_big), "torq-apply plan", req, run.wall,
-                    run.cpu, run.rss_kib,
-                    "%s to add" % fmt_int(n_big))
+        # manifests of growing size: validate alone, then plan
+        scale = []
+        for n in sizes:
+            big_dir, big = big_project(n)
+            step("validate and plan of a %s-user manifest" % fmt_int(n))
+            sim.ctl("POST", "/reset")
+            run = Run([tool, "validate", big], big_dir, env).check(0)
+            scale.append(("validate %s-user manifest" % fmt_int(n),
+                          "torq-apply validate", 0, run.wall, run.cpu,
+                          run.rss_kib, "valid"))
+            run, req, mut, _ = measured(sim, lambda: Run(
+                [tool, "plan", big, "--detailed-exitcode"], big_dir,
+                env).check(2))
+            m = re.search(r"Plan: ([0-9]+) to add, ([0-9]+) to change, "
+                          r"([0-9]+) to destroy", run.stdout)
+            if not m or int(m.group(1)) != n or mut:
+                fail("plan of the %d-user manifest: expected %d to add:"
+                     "\n%s" % (n, n, run.stdout[-2000:]))
+            scale.append(("plan  %s-user manifest (load+validate+plan)"
+                          % fmt_int(n), "torq-apply plan", req, run.wall,
+                          run.cpu, run.rss_kib, "%s to add" % fmt_int(n)))
     finally:
         sim.stop()
 
@@ -779,12 +792,10 @@ def bench(args, tool, sim_exe, work):
 
     # the floor: mutations at the documented 50 per second
     floor = apply_mut / float(RATE_LIMIT)
-    extra = {"edit": edit_row, "fair_read": fair_read_row,
-             "fair_apply": fair_apply_row, "floor": floor,
-             "apply_mut": apply_mut}
+    extra = {"edit": edit_row, "floor": floor, "apply_mut": apply_mut}
     return [read_row, naive_read_row, fair_read_row, apply_row,
-            naive_apply_row, fair_apply_row, edit_row, plan_row,
-            validate_row, sim_row], n_big, extra
+            naive_apply_row, fair_apply_row, edit_row] + scale + \
+        [sim_row], sizes, extra
 
 
 def step(what):
@@ -792,7 +803,44 @@ def step(what):
     sys.stderr.flush()
 
 
-def print_table(rows, n_big, quick, extra):
+# Goals for CPU and memory of load+validate+plan: (users, CPU s, RSS KiB).
+GOALS = ((10000, 0.1, None), (100000, 1.0, 300 * 1024))
+
+
+def print_scaling(rows, sizes):
+    """CPU growth for each tenfold size, and the goals beside the
+    measurements."""
+    by = {}
+    for w, t, req, wall, cpu, rss, res in rows:
+        m = re.match(r"(validate|plan) +([0-9,]+)-user", w)
+        if m:
+            by[(m.group(1), int(m.group(2).replace(",", "")))] = (cpu, rss)
+    print()
+    print("growth of CPU time for 10x the users (about 10 is linear, "
+          "about 100 quadratic):")
+    for what in ("validate", "plan"):
+        steps = []
+        for a, b in zip(sizes, sizes[1:]):
+            steps.append("%s -> %s users x%.1f" % (
+                fmt_int(a), fmt_int(b),
+                ratio(by[(what, b)][0], by[(what, a)][0])))
+        print("  %-8s  %s" % (what, "; ".join(steps)))
+    print("goals for load+validate+plan:")
+    for n, cpu_goal, rss_goal in GOALS:
+        goal = "%s users under %.0f ms CPU%s" % (
+            fmt_int(n), cpu_goal * 1000,
+            " and %s peak" % fmt_mib(rss_goal) if rss_goal else "")
+        got = by.get(("plan", n))
+        if not got:
+            print("  %-50s  not measured at this size (--quick)" % goal)
+            continue
+        met = got[0] < cpu_goal and (not rss_goal or got[1] < rss_goal)
+        print("  %-50s  %.0f ms CPU, %s peak: %s" % (
+            goal, got[0] * 1000, fmt_mib(got[1]),
+            "met" if met else "NOT MET"))
+
+
+def print_table(rows, sizes, quick, extra):
     head = ("workload", "tool", "requests", "wall", "cpu", "peak RSS",
             "result")
     cells = [head]
@@ -815,7 +863,9 @@ def print_table(rows, n_big, quick, extra):
                         for i, c in enumerate(r)).rstrip())
         if k == 0:
             print("  ".join("-" * w for w in widths))
-    read, nread, fread, apply_, napply, fapply, _, plan = rows[:8]
+    read, nread, fread, apply_, napply, fapply = rows[:6]
+    plan = [r for r in rows if r[0].startswith("plan ")][1]
+    n_big = sizes[1]
 
     def versus(tool_row, naive_row):
         rq = ratio(naive_row[2], tool_row[2])
@@ -845,6 +895,7 @@ def print_table(rows, n_big, quick, extra):
     print("one user's new role: %s requests (goal at most 25: %s)" % (
         fmt_int(extra["edit"][2]),
         "met" if extra["edit"][2] <= 25 else "NOT MET"))
+    print_scaling(rows, sizes)
 
 
 def main():
@@ -870,7 +921,7 @@ def main():
     work = tempfile.mkdtemp(prefix="torq-bench-")
     t0 = time.monotonic()
     try:
-        rows, n_big, extra = bench(args, tool, sim_exe, work)
+        rows, sizes, extra = bench(args, tool, sim_exe, work)
     except BenchError as e:
         sys.stderr.write("bench: %s\n" % e)
         return 1
@@ -878,7 +929,7 @@ def main():
         return 130
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print_table(rows, n_big, args.quick, extra)
+    print_table(rows, sizes, args.quick, extra)
     sys.stdout.flush()
     sys.stderr.write("bench: done in %.0f s\n" % (time.monotonic() - t0))
     return 0

@@ -375,6 +375,35 @@ static void test_doc_release_frees_everything(void **state)
 	doc_release(&d);
 }
 
+static void test_doc_keys_are_found_by_their_text(void **state)
+{
+	struct fixture *f = *state;
+	json_t *a = json_object(), *b = json_object();
+	struct mark m = at(3, 4, 0);
+	char key[8];
+	size_t nr;
+
+	/* the key is looked up from another copy of its text */
+	snprintf(key, sizeof(key), "%s", "email");
+	doc_set_mark(&f->doc, a, key, &m);
+	snprintf(key, sizeof(key), "%s", "role");
+	assert_mark(doc_mark(&f->doc, a, "email"), 3, 4);
+	assert_null(doc_mark(&f->doc, a, key));
+	/* one key, two nodes: two marks */
+	m = at(7, 1, 0);
+	doc_set_mark(&f->doc, b, "email", &m);
+	assert_mark(doc_mark(&f->doc, a, "email"), 3, 4);
+	assert_mark(doc_mark(&f->doc, b, "email"), 7, 1);
+	/* setting a mark again replaces it, adds none */
+	nr = f->doc.marks_nr;
+	m = at(8, 2, 0);
+	doc_set_mark(&f->doc, b, "email", &m);
+	assert_int_equal(f->doc.marks_nr, nr);
+	assert_mark(doc_mark(&f->doc, b, "email"), 8, 2);
+	json_decref(a);
+	json_decref(b);
+}
+
 static void test_doc_many_marks(void **state)
 {
 	struct fixture *f = *state;
@@ -451,6 +480,7 @@ int main(void)
 		T(test_doc_secrets_stay_out_of_the_tree),
 		T(test_doc_secret_values_hold_any_bytes),
 		T(test_doc_release_frees_everything),
+		T(test_doc_keys_are_found_by_their_text),
 		T(test_doc_many_marks),
 		T(test_doc_marked_addresses_are_not_reused),
 	};
