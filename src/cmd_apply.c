@@ -193,30 +193,49 @@ static int written(const struct apply_result *res, const char *path)
  * when the workspace matches the manifest (or has only problems, which
  * the caller reports), -1 when it could not be read or does not match.
  */
+/* The model kind a step's object is of; 0 for the workspace: all. */
+static unsigned kind_of(enum plan_resource r)
+{
+	switch (r) {
+	case RES_CLAIM_MAPPING:
+		return MODEL_CLAIM_MAPPINGS;
+	case RES_USER:
+		return MODEL_USERS;
+	case RES_INTEGRATION:
+		return MODEL_INTEGRATIONS;
+	case RES_RUNNER:
+		return MODEL_RUNNERS;
+	case RES_WORKFLOW:
+		return MODEL_WORKFLOWS;
+	default:
+		return 0;
+	}
+}
+
 static int check_converged(const struct prepare_options *po,
 			   const struct plan *done, int full)
 {
 	struct prepared again;
 	struct prepare_options fresh = *po;
 	struct buf err = BUF_INIT;
-	const char **names = xcalloc(done->steps_nr + 1, sizeof(*names));
-	size_t i, nr = 0;
+	unsigned kinds = MODEL_ROLES;
+	size_t i;
 	int rc, ret = -1;
 
 	/*
-	 * The lists are read again; a workflow's YAML only when this run
-	 * imported or changed it (its digest in state.json came from the
-	 * manifest, so it is proven by reading it), or every one with
-	 * --confirm=full. What was read is recorded, so the next plan
-	 * reads none of it. The lock is this run's already.
+	 * The kinds this run changed are read again and planned again;
+	 * the others did not move. A workflow's YAML is not read again:
+	 * the revision Torq shows must be the one the import or update
+	 * answered, whose digest state.json recorded from the manifest.
+	 * --confirm=full reads every kind and every workflow's YAML. What
+	 * was read is recorded, so the next plan reads none of it. The
+	 * lock is this run's already.
 	 */
 	for (i = 0; i < done->steps_nr; i++)
-		if (done->steps[i].kind == STEP_IMPORT_WORKFLOW ||
-		    done->steps[i].kind == STEP_UPDATE_WORKFLOW)
-			names[nr++] = done->steps[i].identity;
+		kinds |= kind_of(done->steps[i].resource) ?
+			kind_of(done->steps[i].resource) : MODEL_ALL;
 	fresh.fresh_contents = full;
-	fresh.fresh_names = names;
-	fresh.fresh_names_nr = nr;
+	fresh.only_kinds = full ? 0 : kinds;
 	fresh.lock = 0;
 	fresh.key_checked = 1;
 	/* replaced and rotated now: plan as usual */
@@ -245,7 +264,6 @@ static int check_converged(const struct prepare_options *po,
 		ret = 0;
 	}
 	prepared_release(&again);
-	free(names);
 	buf_release(&err);
 	return ret;
 }
@@ -319,9 +337,8 @@ int cmd_apply(int argc, const char **argv)
 				   "new install command)"),
 		OPT_STRING_("confirm", 0, &ac.confirm, "WHAT",
 			    "what the read after apply reads again: 'changed' "
-			    "(the lists, and the YAML of the workflows it "
-			    "changed; the default) or 'full' (every "
-			    "workflow's YAML)"),
+			    "(the lists of the kinds it changed; the default) "
+			    "or 'full' (every kind, every workflow's YAML)"),
 		CLI_BRAKE_OPTIONS(&ac.max_destroy, &ac.allow_destroy),
 		CLI_LOCK_TIMEOUT_OPTION(&ac.lock_timeout),
 		CONNECT_OPTIONS(&ac.co),

@@ -265,7 +265,7 @@ int cmd_fleet(int argc, const char **argv)
 	const struct option opts[] = {
 		CLI_VAR_OPTIONS,
 		OPT_STRING_("parallel", 0, &fc.parallel, "N",
-			    "workspaces at once (default 32)"),
+			    "workspaces at once (default 64)"),
 		OPT_STRING_("org-rate-limit", 0, &fc.org_rate, "RPS",
 			    "requests per second for all the workspaces "
 			    "together (default 0: none)"),

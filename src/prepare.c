@@ -282,11 +282,7 @@ static const char **source_names(const struct model *m, size_t *nr)
 static int known_revision(void *ctx, const char *name, const char *revision)
 {
 	const struct prepared *sd = ctx;
-	size_t i;
 
-	for (i = 0; i < sd->fresh_names_nr; i++)
-		if (!strcmp(sd->fresh_names[i], name))
-			return 0;
 	return fingerprint_store_get_revision(&sd->store,
 		sd->desired.workspace.name, name, revision) != NULL;
 }
@@ -779,8 +775,6 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 
 	memset(sd, 0, sizeof(*sd));
 	sd->lock.fd = -1;
-	sd->fresh_names = o->fresh_names;
-	sd->fresh_names_nr = o->fresh_names_nr;
 	doc_init(&sd->doc);
 	diag_list_init(&sd->diags, DIAG_MAX_ERRORS);
 	model_init(&sd->desired);
@@ -795,6 +789,8 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 		ret = -2;
 		goto out;
 	}
+	if (o->only_kinds)
+		sd->desired.kinds &= o->only_kinds;
 	if (o->client_credentials) {
 		struct model_workspace *ws = &sd->desired.workspace;
 

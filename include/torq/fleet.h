@@ -81,7 +81,7 @@ struct fleet_result {
 };
 
 /* Clients at once unless told: a fleet's speed grows with it to here. */
-#define FLEET_DEFAULT_PARALLEL 32
+#define FLEET_DEFAULT_PARALLEL 64
 
 struct fleet_options {
 	int apply;

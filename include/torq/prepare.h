@@ -54,14 +54,15 @@ struct prepare_options {
 	/*
 	 * Read the YAML of every workflow the manifest names, even at a
 	 * revision whose digest state.json recorded (apply --confirm=full
-	 * does, and records what it read). 0: read only new revisions, and
-	 * those of the workflows named in fresh_names (apply's confirmation
-	 * names the ones it imported or changed, whose digest it recorded
-	 * from the manifest: it proves them by reading them).
+	 * does, and records what it read). 0: read only new revisions.
 	 */
 	int fresh_contents;
-	const char *const *fresh_names;
-	size_t fresh_names_nr;
+	/*
+	 * Read and plan only these kinds (enum model_kind) of what the
+	 * manifest names; 0: all of them. apply's confirmation reads the
+	 * kinds it changed.
+	 */
+	unsigned only_kinds;
 	/* Step runners to delete and create again (plan.h), by name. */
 	const char *const *replace_runners;
 	size_t replace_runners_nr;
@@ -103,9 +104,6 @@ struct prepared {
 	struct plan plan;
 	char live_fingerprint[65];	/* of the live state read */
 	struct lock lock;		/* held with prepare_options.lock */
-	/* prepare_options.fresh_names, borrowed while reading */
-	const char *const *fresh_names;
-	size_t fresh_names_nr;
 	/* Set by a signal handler: start no more steps (apply.h). */
 	const volatile sig_atomic_t *stop;
 };

@@ -483,12 +483,13 @@ def confirm_fails(run, seed):
     if why:
         return "confirm: " + why
     http(run.base, "DELETE", "/_sim/faults")
-    # a read lists the users twice (SSO-provisioned and local): the plan's
-    # are the first two, the confirmation's first is refused with a 400
+    # the edit adds a claim mapping: the plan lists the workspace's and
+    # the source's, the confirmation (which reads the kinds changed,
+    # and reuses the source's) the workspace's again, refused with a 400
     # (never retried)
     http(run.base, "POST", "/_sim/faults", {"rules": [
-        {"route": "GET /v1alpha/users", "kind": "status", "status": 400,
-         "nth": 3, "count": 1}]})
+        {"route": "GET /v1alpha/sso/claim_mappings", "kind": "status",
+         "status": 400, "nth": 3, "count": 1}]})
     rc, out, err = run.torq("apply", RACE_MANIFEST, "--yes")
     if rc != 1 or "could not read the workspace again to confirm" not in err:
         return ("confirm: apply did not fail when its confirming read did "
@@ -737,8 +738,9 @@ def revision_reads(run):
 
 
 def confirm_reads(run, seed):
-    """apply's confirmation reads the YAML of the workflows it changed,
-    and no other (--confirm=full: every one), and still proves them."""
+    """apply's confirmation reads the lists of the kinds it changed and no
+    workflow's YAML (the revision Torq shows must be the one the update
+    made, whose digest was recorded); --confirm=full reads every one."""
     rc, out, err = run.torq("apply", MANIFEST, "--yes")
     if rc != 0:
         return "confirm reads: the first apply failed (exit %d): %s%s" % (
@@ -754,14 +756,21 @@ def confirm_reads(run, seed):
     with open(path, "a") as f:
         f.write("# changed\nsteps_note: changed by the test\n")
     before = revision_reads(run)
+    lists = http(run.base, "GET", "/_sim/stats")["by_route"].get(
+        "GET /v1alpha/integrations", 0)
     rc, out, err = run.torq("apply", MANIFEST, "--yes")
     reads = revision_reads(run) - before
+    lists = http(run.base, "GET", "/_sim/stats")["by_route"].get(
+        "GET /v1alpha/integrations", 0) - lists
+    if lists != 1:
+        return "confirm reads: the integrations were listed %d times " \
+            "for a change of a workflow, not once (by the plan)" % lists
     if rc != 0 or "matches the manifest" not in out:
         return "confirm reads: apply of one changed workflow failed " \
             "(exit %d):\n%s%s" % (rc, out, err)
-    if reads != base + 1:
+    if reads != base:
         return "confirm reads: %d revision reads for one changed " \
-            "workflow, not %d + 1:\n%s" % (reads, base, out)
+            "workflow, not %d:\n%s" % (reads, base, out)
     with open(path, "a") as f:
         f.write("another_note: changed again\n")
     before = revision_reads(run)
