@@ -100,39 +100,49 @@ static const struct call_spec specs[C_NR] = {
 		"of a hand-made key (an organisation key lists them)", 1 },
 };
 
+/* One answer as the client gave it: code, HTTP status, body, error. */
+struct answer {
+	int code;
+	long http;
+	json_t *body;
+	struct buf error;
+};
+
+static void answered(void *ctx, const struct client_response *res)
+{
+	struct answer *a = ctx;
+
+	a->code = res->code;
+	a->http = res->http_status;
+	a->body = json_incref(res->body);
+	buf_addstr(&a->error, res->error ? res->error : "");
+}
+
 static void judge(struct client *c, struct session *s, size_t i,
 		  const char *path, struct doctor_call *out, json_t **body)
 {
-	struct buf err = BUF_INIT, detail = BUF_INIT;
-	json_t *got = NULL;
-	int rc;
+	struct answer a = { CLIENT_ERROR, 0, NULL, BUF_INIT };
+	struct buf detail = BUF_INIT;
 
-	rc = client_call(c, s, "GET", path, NULL, &got, &err);
-	switch (rc) {
-	case CLIENT_OK:
-		out->result = doctor_judge(&specs[i].shape, got,
+	client_submit(c, s, "GET", path, NULL, answered, &a);
+	if (client_run(c, &a.error))
+		a.code = CLIENT_ERROR;
+	if (a.code == CLIENT_OK) {
+		out->result = doctor_judge(&specs[i].shape, a.body,
 					   specs[i].what, &detail);
-		break;
-	case CLIENT_NOT_FOUND:
-		out->result = DOCTOR_ABSENT;
-		buf_addstr(&detail, err.s);
-		break;
-	case CLIENT_UNAUTHORIZED:
-		out->result = DOCTOR_REFUSED;
-		buf_addstr(&detail, err.s);
-		break;
-	default:
-		out->result = strstr(err.s, "HTTP 403") ? DOCTOR_REFUSED :
+	} else {
+		/* by the status, not the words: 401 and 403 say "may not" */
+		out->result = a.code == CLIENT_NOT_FOUND || a.http == 404 ?
+			DOCTOR_ABSENT : a.code == CLIENT_UNAUTHORIZED ||
+			a.http == 401 || a.http == 403 ? DOCTOR_REFUSED :
 			DOCTOR_FAILED;
-		buf_addstr(&detail, err.s);
-		break;
+		buf_addstr(&detail, a.error.s);
 	}
 	out->detail = buf_detach(&detail, NULL);
 	if (body && out->result == DOCTOR_OK)
-		*body = got;
-	else
-		json_decref(got);
-	buf_release(&err);
+		*body = json_incref(a.body);
+	json_decref(a.body);
+	buf_release(&a.error);
 }
 
 /* The first workflow's id and current revision, or NULL. */

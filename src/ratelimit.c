@@ -150,9 +150,8 @@ void ratelimit_pool_set_ceiling(struct ratelimit_pool *p, double rate)
 static int64_t ratelimit_wait(struct ratelimit *rl, int64_t now_ms)
 {
 	struct ratelimit copy = *rl;
-	int64_t w = ratelimit_take(&copy, now_ms);
 
-	return w;
+	return ratelimit_take(&copy, now_ms);
 }
 
 void ratelimit_pool_free(struct ratelimit_pool *p)

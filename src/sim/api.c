@@ -795,6 +795,8 @@ static void control(struct sim_api *api, const struct sim_request *req,
 		sim_state_touch(api->state);
 		if (!body || share(api->state, body, &err))
 			reply_error(res, 400, SIM_INVALID_ARGUMENT, err.s);
+		else if (sim_state_save(api->state, &err))	/* --state */
+			reply_error(res, 500, SIM_INTERNAL, err.s);
 		else
 			reply_json(res, 200, json_object());
 		sim_state_unlock(api->state);
