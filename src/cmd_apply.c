@@ -284,19 +284,15 @@ static int has_runner(const struct model *m, const char *name)
  */
 static int report_problems(const struct plan *p)
 {
+	struct buf line = BUF_INIT;
 	size_t i;
 
-	for (i = 0; i < p->problems_nr; i++)
-		cli_error("%s '%s': %s%s%s%s%s%s",
-			  plan_resource_label(p->problems[i].resource),
-			  p->problems[i].identity, p->problems[i].message,
-			  p->problems[i].fix ? "; 'apply " : "",
-			  p->problems[i].fix ? p->problems[i].fix : "",
-			  p->problems[i].fix ? "' " : "",
-			  p->problems[i].fix && p->problems[i].fix_does ?
-			  p->problems[i].fix_does : "",
-			  p->problems[i].fix && !p->problems[i].fix_does ?
-			  "mends it" : "");
+	for (i = 0; i < p->problems_nr; i++) {
+		buf_reset(&line);
+		render_problem(&p->problems[i], "apply", &line);
+		cli_error("%s", line.s);
+	}
+	buf_release(&line);
 	return p->problems_nr ? EXIT_ERROR : EXIT_OK;
 }
 

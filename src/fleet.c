@@ -386,9 +386,8 @@ static void run_client(struct pool *p, size_t i)
 	const struct fleet_client *c = &p->f->clients[p->which[i]];
 	struct prepare_options po;
 	struct prepared pp;
-	const struct plan_problem *pr;
 	struct varset vars;
-	struct buf err = BUF_INIT, dir = BUF_INIT;
+	struct buf err = BUF_INIT, dir = BUF_INIT, mend = BUF_INIT;
 	double t0 = now_s();
 	size_t k;
 	int rc;
@@ -469,13 +468,8 @@ static void run_client(struct pool *p, size_t i)
 	/* what no step mends fails an apply, as it does apply's */
 	if (o->apply && pp.plan.problems_nr && r->status != FLEET_FAILED) {
 		buf_reset(&err);
-		pr = &pp.plan.problems[0];
-		buf_addf(&err, "%s '%s': %s", plan_resource_label(pr->resource),
-			 pr->identity, pr->message);
-		if (pr->fix)
-			buf_addf(&err, "; 'fleet apply --only %s %s' %s",
-				 c->name, pr->fix, pr->fix_does ?
-				 pr->fix_does : "mends it");
+		buf_addf(&mend, "fleet apply --only %s", c->name);
+		render_problem(&pp.plan.problems[0], mend.s, &err);
 		if (pp.plan.problems_nr > 1)
 			buf_addf(&err, " (and %zu more problems: see "
 				 "'fleet plan --only %s')",
@@ -487,6 +481,7 @@ out:
 	prepared_release(&pp);
 	varset_release(&vars);
 	buf_release(&err);
+	buf_release(&mend);
 	buf_release(&dir);
 }
 

@@ -332,6 +332,18 @@ static void add_problem_line(struct buf *out, const struct plan_problem *pr)
 	utf8_add_clean(out, pr->message);
 }
 
+void render_problem(const struct plan_problem *pr, const char *apply,
+		    struct buf *out)
+{
+	add_problem_line(out, pr);
+	if (!pr->fix)
+		return;
+	buf_addf(out, "; '%s ", apply);
+	utf8_add_clean(out, pr->fix);
+	buf_addstr(out, "' ");
+	utf8_add_clean(out, pr->fix_does ? pr->fix_does : "mends it");
+}
+
 /* Problems come first: no step of the plan mends them. */
 static void add_problems_text(struct buf *out, const struct style *st,
 			      const struct plan *p)

@@ -29,6 +29,15 @@
 void render_text(const struct plan *p, int color, struct buf *out);
 
 /*
+ * One problem on one line, for an error message: "step runner 'k8s':
+ * install command never delivered; 'apply --replace step_runner:k8s'
+ * deletes it and makes it again, ...", apply being the command that
+ * mends it ("apply", "fleet apply --only acme"). Names cleaned.
+ */
+void render_problem(const struct plan_problem *pr, const char *apply,
+		    struct buf *out);
+
+/*
  * The plan as data (format_version 1). Returns a new reference; the
  * caller json_decref()s it.
  */
