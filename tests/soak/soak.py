@@ -1383,16 +1383,10 @@ class Soak:
                                            before["requests_total"]))
         self.check_duplicates(label)
 
-    def race(self, label):
-        """Field case: two applies of the same edited manifest at once, on
-        one machine, every request 20 ms late to widen the race. The
-        workspace lock makes the second wait and plan afresh: both exit 0,
-        nothing is duplicated or lost, and neither reports the other as an
-        interrupted run. Every other time they run on two machines
-        (race_apart)."""
-        self.counts["races"] = self.counts.get("races", 0) + 1
-        if self.counts["races"] % 2 == 0:
-            return self.race_apart(label + " (two machines)")
+    def two_applies(self, label, dirs):
+        """Two applies of soak.yaml at once, from dirs (one tree, or two),
+        every request 20 ms late to widen the race; their exit codes and
+        all their output, searched for secrets and crashes."""
         self.sim_alive()
         self.counts["runs"] += 2
         rules = [{"route": "*", "kind": "latency", "latency_ms": 20,
@@ -1402,11 +1396,11 @@ class Soak:
         if self.model.prune_via.startswith("flag"):
             args.append("--prune")
         cmd = [self.tool] + args + ["--credentials", "secrets/org.json"]
-        procs = [subprocess.Popen(cmd, cwd=self.work, env=self.run_env(),
+        procs = [subprocess.Popen(cmd, cwd=where, env=self.run_env(),
                                   stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE)
-                 for _ in range(2)]
+                 for where in dirs]
         t0 = time.monotonic()
         outs = []
         for p in procs:
@@ -1438,6 +1432,18 @@ class Soak:
         if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:|"
                      r"Segmentation fault|Assertion .* failed", text):
             self.fail("%s: the client crashed:\n%s" % (label, text[-4000:]))
+        return codes, text
+
+    def race(self, label):
+        """Field case: two applies of the same edited manifest at once, on
+        one machine. The workspace lock makes the second wait and plan
+        afresh: both exit 0, nothing is duplicated or lost, and neither
+        reports the other as an interrupted run. Every other time they
+        run on two machines (race_apart)."""
+        self.counts["races"] = self.counts.get("races", 0) + 1
+        if self.counts["races"] % 2 == 0:
+            return self.race_apart(label + " (two machines)")
+        codes, text = self.two_applies(label, (self.work, self.work))
         self.check_duplicates(label)
         if codes != [0, 0]:
             self.fail("%s: two applies at once exited %s:\n%s" % (
@@ -1453,56 +1459,13 @@ class Soak:
         adds; every duplicate must then show in the plan naming --dedupe,
         and apply --dedupe must leave each object once, as the manifest
         says."""
-        self.sim_alive()
-        self.counts["runs"] += 2
         other = self.work + "-other"
         shutil.rmtree(other, ignore_errors=True)
         shutil.copytree(self.work, other, symlinks=True)
-        rules = [{"route": "*", "kind": "latency", "latency_ms": 20,
-                  "every": 1}]
-        self.set_faults(rules, 0)
-        args = ["apply", "soak.yaml", "--yes"]
-        if self.model.prune_via.startswith("flag"):
-            args.append("--prune")
-        cmd = [self.tool] + args + ["--credentials", "secrets/org.json"]
-        procs = [subprocess.Popen(cmd, cwd=where, env=self.run_env(),
-                                  stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
-                 for where in (self.work, other)]
-        t0 = time.monotonic()
-        outs = []
-        for p in procs:
-            try:
-                out, err = p.communicate(timeout=HANG_S)
-            except subprocess.TimeoutExpired:
-                for q2 in procs:
-                    q2.kill()
-                self.fail("%s: two applies at once hung (over %d s)" %
-                          (label, HANG_S))
-            outs.append((out.decode("utf-8", "replace"),
-                         err.decode("utf-8", "replace")))
-        self.last_time = time.monotonic() - t0
-        codes = [p.returncode for p in procs]
-        text = "".join(o + e for o, e in outs)
-        # the other machine's files are searched too, then dropped
-        self.scan_secrets(label, [("stdout", text), ("stderr", text)])
-        self.check_modes(label)
-        shutil.rmtree(other, ignore_errors=True)
-        self.last.update(label=label, rules=rules, rc=codes, args=args,
-                         out="".join(o for o, _ in outs),
-                         err="".join(e for _, e in outs),
-                         time=self.last_time)
-        self.history.append("%s: rc %s in %.2f s" % (label, codes,
-                                                     self.last_time))
-        self.history = self.history[-12:]
-        if self.verbose:
-            print("  %s: -> exit %s in %.2f s" % (label, codes,
-                                                  self.last_time), flush=True)
-        self.clear_faults()
-        if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:|"
-                     r"Segmentation fault|Assertion .* failed", text):
-            self.fail("%s: the client crashed:\n%s" % (label, text[-4000:]))
+        try:
+            codes, text = self.two_applies(label, (self.work, other))
+        finally:
+            shutil.rmtree(other, ignore_errors=True)
         if any(c not in (0, 1) for c in codes):
             self.fail("%s: two applies exited %s:\n%s" % (
                 label, codes, text[-6000:]))
