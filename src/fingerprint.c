@@ -448,6 +448,13 @@ static void forget(struct fingerprint_store *s, const char *workspace,
 	s->dirty = 1;
 }
 
+int fingerprint_store_knows(const struct fingerprint_store *s,
+			    const char *workspace)
+{
+	return json_object_size(json_object_get(json_object_get(s->root,
+		"workspaces"), workspace)) > 0;
+}
+
 const char *fingerprint_store_get(const struct fingerprint_store *s,
 				  const char *workspace,
 				  const char *integration)

@@ -9,6 +9,7 @@
 #include "torq/buf.h"
 #include "torq/diag.h"
 #include "torq/doc.h"
+#include "torq/fingerprint.h"
 #include "torq/plan.h"
 #include "torq/rfc3339.h"
 #include "torq/suggest.h"
@@ -965,6 +966,7 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 	struct buf path = BUF_INIT;
 	size_t i, s;
 	long li;
+	int unverified;
 
 	*created = xcalloc(d->integrations_nr + d->runners_nr + 1,
 			   sizeof(**created));
@@ -1019,22 +1021,23 @@ static void plan_integrations(struct ctx *c, long **created, size_t *nr)
 		 * the manifest says with the one recorded when torq-apply
 		 * last set them. None recorded: set them, to be sure.
 		 */
+		unverified = l->fingerprint &&
+			!strcmp(l->fingerprint, FINGERPRINT_UNVERIFIED);
 		if (!in->parameters ||
 		    (!(c->in->rotate_secrets && in->has_secret) &&
 		     in->fingerprint && l->fingerprint &&
 		     !strcmp(in->fingerprint, l->fingerprint)))
 			continue;
 		/*
-		 * Parameters cannot be read back: without a record in the
-		 * state file, equal and different look the same. Say so; do
-		 * not guess (a drift check on a fresh CI runner stays
-		 * empty).
+		 * Parameters cannot be read back: for what was there before
+		 * the state file met the workspace, equal and different look
+		 * the same. Say so; do not guess (a drift check on a fresh
+		 * CI runner stays empty).
 		 */
-		if (!l->fingerprint && c->in->secrets_unverifiable &&
-		    !(c->in->rotate_secrets && in->has_secret)) {
+		if (unverified && !(c->in->rotate_secrets && in->has_secret)) {
 			add_note(c, RES_INTEGRATION, in->name, "parameters "
-				 "not verifiable here (state.json has no "
-				 "record of them): --rotate-secrets or "
+				 "not verifiable here (set before state.json "
+				 "knew the workspace): --rotate-secrets or "
 				 "--strict-secrets sets them");
 			continue;
 		}

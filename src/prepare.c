@@ -583,10 +583,16 @@ out:
 	return ret;
 }
 
-/* Salted hashes of the parameters, and the ones recorded at last apply. */
+/*
+ * Salted hashes of the parameters, and the ones recorded at last apply.
+ * In a workspace the state did not know before this run (fresh: 1), an
+ * integration without a record is recorded as FINGERPRINT_UNVERIFIED;
+ * strict (--strict-secrets) takes that mark for no record at all.
+ */
 static int fill_fingerprints(const struct doc *doc, struct model *d,
 			     struct model *live,
-			     struct fingerprint_store *store, struct buf *err)
+			     struct fingerprint_store *store, int fresh,
+			     int strict, struct buf *err)
 {
 	char fp[65];
 	const char *rec;
@@ -607,6 +613,14 @@ static int fill_fingerprints(const struct doc *doc, struct model *d,
 	for (i = 0; i < live->integrations_nr; i++) {
 		rec = fingerprint_store_get(store, d->workspace.name,
 					    live->integrations[i].name);
+		if (!rec && fresh && !strict) {
+			fingerprint_store_set(store, d->workspace.name,
+					      live->integrations[i].name,
+					      FINGERPRINT_UNVERIFIED);
+			rec = FINGERPRINT_UNVERIFIED;
+		}
+		if (rec && strict && !strcmp(rec, FINGERPRINT_UNVERIFIED))
+			rec = NULL;
 		free(live->integrations[i].fingerprint);
 		live->integrations[i].fingerprint = rec ? xstrdup(rec) : NULL;
 	}
@@ -771,7 +785,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 {
 	struct plan_input in;
 	struct buf dir = BUF_INIT;
-	int ret = -1;
+	int ret = -1, state_knew = 0;
 
 	memset(sd, 0, sizeof(*sd));
 	sd->lock.fd = -1;
@@ -821,6 +835,10 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	if (fingerprint_store_open(&sd->store, sd->dir, err))
 		goto out;
 	sd->store_open = 1;
+	/* before this run records what it reads */
+	state_knew = fingerprint_store_knows(&sd->store,
+			sd->desired.workspace.name ?
+			sd->desired.workspace.name : "");
 	if (connect_open(o->co, &sd->conn, err) ||
 	    choose_target(o, &sd->desired, sd, err) ||
 	    read_live(&sd->desired, sd, o->fresh_contents, err) ||
@@ -829,6 +847,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	    fill_contents(&sd->desired, sd, err))
 		goto out;
 	if (fill_fingerprints(&sd->doc, &sd->desired, &sd->live, &sd->store,
+			      !state_knew, o->strict_secrets,
 			      err))
 		goto out;
 	live_fingerprint(sd, sd->live_fingerprint);
@@ -841,7 +860,6 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	in.prune = sd->desired.prune || o->prune;
 	in.rotate_secrets = o->rotate_secrets;
 	in.dedupe = o->dedupe;
-	in.secrets_unverifiable = !o->strict_secrets;
 	in.now = (long long)time(NULL);
 	in.replace_runners = o->replace_runners;
 	in.replace_runners_nr = o->replace_runners_nr;

@@ -72,6 +72,21 @@ int fingerprint_store_open(struct fingerprint_store *s, const char *dir,
 			   struct buf *err);
 
 /*
+ * Recorded for an integration whose parameters torq-apply cannot vouch
+ * for: it was in the workspace when the state file first met the
+ * workspace (a fresh CI runner, an adopted workspace). Plans note it as
+ * not verifiable instead of guessing a change; setting the parameters
+ * (--strict-secrets, --rotate-secrets) replaces it with a fingerprint.
+ * An integration with no record at all in a workspace the state knows
+ * was made by a run that died before recording: it is set again.
+ */
+#define FINGERPRINT_UNVERIFIED "unverified"
+
+/* 1 when the state holds anything of the workspace. */
+int fingerprint_store_knows(const struct fingerprint_store *s,
+			    const char *workspace);
+
+/*
  * The fingerprint recorded for an integration of a workspace, or NULL.
  * Borrowed: valid until the same entry is set again or the store is
  * released.

@@ -153,15 +153,6 @@ struct plan_input {
 	 */
 	int dedupe;
 	/*
-	 * Parameters cannot be read back from Torq: an integration whose
-	 * parameters state.json holds no record of (a fresh CI runner, one
-	 * made by hand) cannot be told equal or different. 1: note it as
-	 * not verifiable here, no change (unless rotate_secrets sets it);
-	 * 0 (--strict-secrets): plan to set it, as "never set by
-	 * torq-apply".
-	 */
-	int secrets_unverifiable;
-	/*
 	 * Seconds since 1970 when the plan is made, for "not seen for 3
 	 * days" (the planner has no clock); 0: only "never connected".
 	 */
@@ -170,7 +161,9 @@ struct plan_input {
 	 * Filled by the caller before planning, as the planner does no I/O:
 	 * - desired integrations' fingerprint: a salted hash of their
 	 *   parameters (secrets resolved); live integrations' fingerprint: the
-	 *   one recorded when torq-apply last set them (NULL: unknown);
+	 *   one recorded when torq-apply last set them (NULL: unknown, set
+	 *   them; FINGERPRINT_UNVERIFIED: not verifiable, a note unless
+	 *   rotate_secrets sets them);
 	 * - has_secret on desired integrations;
 	 * - desired workflows' content_digest (of the file, or of the source
 	 *   workflow) and nested; live workflows' content_digest when read;

@@ -39,7 +39,7 @@ struct prepare_options {
 	int prune;			/* --prune (policy.prune counts too) */
 	int rotate_secrets;
 	int dedupe;			/* plan.h: delete identical copies */
-	/* plan.h secrets_unverifiable off: set what cannot be verified */
+	/* set what fingerprint.h marks unverified, as never set */
 	int strict_secrets;
 	/*
 	 * A fleet client's key file, replacing the manifest's: when it

@@ -783,6 +783,35 @@ def confirm_reads(run, seed):
     return None
 
 
+def unrecorded(run, seed):
+    """Parameters nothing recorded: on a fresh runner (no state.json) a
+    note and no change; in a workspace the state knows (a run died before
+    recording), set again."""
+    rc, out, err = run.torq("apply", MANIFEST, "--yes")
+    if rc != 0:
+        return "unrecorded: the first apply failed (exit %d): %s%s" % (
+            rc, out, err)
+    path = os.path.join(run.work, "manifests/examples/.torq-apply/"
+                        "state.json")
+    with open(path) as f:
+        state = json.load(f)
+    ws = state["workspaces"]["acme SOC"]
+    name = sorted(ws["integrations"])[0]
+    del ws["integrations"][name]
+    with open(path, "w") as f:
+        json.dump(state, f)
+    rc, out, err = run.torq("plan", MANIFEST, "--detailed-exitcode")
+    if rc != 2 or "parameters (never set by torq-apply)" not in out:
+        return "unrecorded: a record lost in a known workspace is not set " \
+            "again (exit %d):\n%s%s" % (rc, out, err)
+    os.unlink(path)
+    rc, out, err = run.torq("plan", MANIFEST, "--detailed-exitcode")
+    if rc != 0 or "parameters not verifiable here" not in out:
+        return "unrecorded: a fresh runner's drift check is not empty " \
+            "(exit %d):\n%s%s" % (rc, out, err)
+    return None
+
+
 def main():
     tool, sim = (os.path.abspath(a) for a in sys.argv[1:3])
     seeds = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3
@@ -801,7 +830,8 @@ def main():
                 return 1
     for test in (runner_sigkill, runner_sigterm_twice, runner_sigterm,
                  step_times, race, race_lock_timeout, confirm_fails,
-                 fleet_lock, no_core_dumps, shared_in, confirm_reads):
+                 fleet_lock, no_core_dumps, shared_in, confirm_reads,
+                 unrecorded):
         run = Run(tool, sim, root)
         try:
             problem = test(run, 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "torq/fingerprint.h"
 #include "torq/plan.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
@@ -457,7 +458,7 @@ static void test_plan_integrations(void **state)
 			    "parameters (--rotate-secrets)");
 }
 
-/* No record of what torq-apply set: a note, not a guessed change. */
+/* Not verifiable (fingerprint.h): a note, not a guessed change. */
 static void test_plan_integration_unverifiable(void **state)
 {
 	struct fx *f = *state;
@@ -466,9 +467,8 @@ static void test_plan_integration_unverifiable(void **state)
 	desired_params(&f->d);
 	integration(&f->d, "recorded", "slack", "fp-new", 0);
 	desired_params(&f->d);
-	integration(&f->l, "unrecorded", "slack", NULL, 0);
+	integration(&f->l, "unrecorded", "slack", FINGERPRINT_UNVERIFIED, 0);
 	integration(&f->l, "recorded", "slack", "fp-old", 0);
-	f->in.secrets_unverifiable = 1;
 	assert_int_equal(make(f), 0);
 	/* a recorded fingerprint that differs is a change still */
 	assert_int_equal(f->p.steps_nr, 1);
@@ -482,9 +482,10 @@ static void test_plan_integration_unverifiable(void **state)
 	assert_int_equal(make(f), 0);
 	assert_int_equal(f->p.steps_nr, 2);
 	assert_int_equal(f->p.notes_nr, 0);
-	/* --strict-secrets: every unrecorded one is set */
+	/* no record at all (--strict-secrets makes the mark so): set */
 	f->in.rotate_secrets = 0;
-	f->in.secrets_unverifiable = 0;
+	free(f->l.integrations[0].fingerprint);
+	f->l.integrations[0].fingerprint = NULL;
 	assert_int_equal(make(f), 0);
 	assert_int_equal(f->p.steps_nr, 2);
 	assert_string_equal(step(f, 0)->changes[0].field,
