@@ -15,7 +15,12 @@ static int destroys(const struct plan *p, size_t i)
 	if (s->action != PLAN_DELETE || s->kind == STEP_REMOVE_TAG ||
 	    s->duplicate)
 		return 0;
-	/* deleted and made again (--replace): nothing is lost */
+	/*
+	 * deleted and made again (--replace, runners only): nothing is
+	 * lost; only those are looked for, or a large prune is quadratic
+	 */
+	if (s->resource != RES_RUNNER)
+		return 1;
 	for (j = 0; j < p->steps_nr; j++)
 		if (p->steps[j].action == PLAN_CREATE &&
 		    p->steps[j].resource == s->resource &&
