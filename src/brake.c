@@ -1,4 +1,5 @@
 #include <string.h>
+#include <strings.h>
 
 #include "torq/brake.h"
 
@@ -68,6 +69,36 @@ static void list_deleted(const struct plan *p, unsigned mask,
 		buf_addf(out, " and %zu more", n - LISTED);
 }
 
+/* A step that takes an Owner away: deleted, or given another role. */
+static int unseats_owner(const struct plan_step *s, const struct model *live)
+{
+	const char *role;
+
+	if ((s->kind != STEP_DELETE_USER && s->kind != STEP_UPDATE_USER) ||
+	    !live || s->live < 0 || (size_t)s->live >= live->users_nr)
+		return 0;
+	role = live->users[s->live].role;
+	/* an update of a user changes nothing but the role */
+	return role && !strcasecmp(role, "Owner");
+}
+
+/* Owners lose their seat only when someone says so, whatever the count. */
+static int owners_check(const struct plan *p, const struct model *live,
+			struct buf *why)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->steps_nr; i++) {
+		if (!unseats_owner(&p->steps[i], live))
+			continue;
+		buf_addf(why, "%s'%s' (%s)", n++ ? ", " : "the plan takes "
+			 "away an Owner of the workspace: ",
+			 p->steps[i].identity, p->steps[i].action ==
+			 PLAN_DELETE ? "deleted" : "no longer Owner");
+	}
+	return n ? -1 : 0;
+}
+
 int brake_check(const struct plan *p, const struct model *live,
 		const struct brake *b, struct buf *why)
 {
@@ -77,6 +108,8 @@ int brake_check(const struct plan *p, const struct model *live,
 
 	if (b->allow_destroy)
 		return 0;
+	if (owners_check(p, live, why))
+		return -1;
 	for (i = 0; i < p->steps_nr; i++)
 		if (destroys(p, i)) {
 			per[p->steps[i].resource]++;

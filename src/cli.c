@@ -103,6 +103,36 @@ int cli_opt_replace(const struct option *o, const char *arg, void *ctx,
 	return 0;
 }
 
+int cli_opt_target(const struct option *o, const char *arg, void *ctx,
+		   struct buf *err)
+{
+	struct target_list *l = o->target;
+
+	(void)ctx;
+	ALLOC_GROW(l->items, l->nr + 1, l->alloc);
+	if (target_parse(arg, &l->items[l->nr], err))
+		return -1;
+	l->nr++;
+	return 0;
+}
+
+void cli_warn_targeted(const struct plan *p)
+{
+	struct buf list = BUF_INIT;
+	size_t i;
+
+	if (!p->targets_nr)
+		return;
+	for (i = 0; i < p->targets_nr; i++)
+		buf_addf(&list, "%s%s", i ? ", " : "", p->targets[i]);
+	cli_print(stderr, "torq-apply: warning: --target: only %s and what "
+		  "%s on %s planned; the rest of workspace '%s' is not "
+		  "checked. Plan without --target to see it whole.\n", list.s,
+		  p->targets_nr == 1 ? "it depends" : "they depend",
+		  p->targets_nr == 1 ? "is" : "are", p->workspace);
+	buf_release(&list);
+}
+
 int cli_opt_lock_timeout(const struct option *o, const char *arg, void *ctx,
 			 struct buf *err)
 {

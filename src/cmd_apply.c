@@ -34,6 +34,7 @@ struct apply_cmd {
 	const char *confirm;		/* --confirm: "changed" or "full" */
 	int confirm_full;
 	struct cli_replace replace;	/* step runners' names */
+	struct target_list targets;	/* --target */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
 
@@ -238,6 +239,7 @@ static int check_converged(const struct prepare_options *po,
 	fresh.only_kinds = full ? 0 : kinds;
 	fresh.lock = 0;
 	fresh.key_checked = 1;
+	fresh.targets_checked = 1;
 	/* replaced and rotated now: plan as usual */
 	fresh.replace_runners_nr = 0;
 	fresh.rotate_secrets = 0;
@@ -259,13 +261,35 @@ static int check_converged(const struct prepare_options *po,
 			  again.plan.workspace, again.plan.steps_nr,
 			  again.plan.steps_nr == 1 ? "" : "s");
 	} else {
-		cli_print(stdout, "Workspace '%s' matches the manifest.\n",
+		cli_print(stdout, again.plan.targets_nr ? "The targeted "
+			  "objects of workspace '%s' match the manifest.\n" :
+			  "Workspace '%s' matches the manifest.\n",
 			  again.plan.workspace);
 		ret = 0;
 	}
 	prepared_release(&again);
 	buf_release(&err);
 	return ret;
+}
+
+/* The targets a saved plan was made with (plan --target). */
+static int saved_targets(const json_t *list, struct target_list *l,
+			 struct buf *err)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v) {
+		ALLOC_GROW(l->items, l->nr + 1, l->alloc);
+		if (!json_is_string(v)) {
+			buf_addstr(err, "a target that is not a string");
+			return -1;
+		}
+		if (target_parse(json_string_value(v), &l->items[l->nr], err))
+			return -1;
+		l->nr++;
+	}
+	return 0;
 }
 
 static int has_runner(const struct model *m, const char *name)
@@ -328,6 +352,7 @@ int cmd_apply(int argc, const char **argv)
 		OPT_FLAG_("dedupe", 0, &ac.dedupe,
 			  "delete newer copies identical to the oldest of a "
 			  "managed object (never one that differs)"),
+		CLI_TARGET_OPTION(&ac.targets),
 		CLI_REPLACE_OPTION(&ac.replace, "delete and create again "
 				   "(repeatable; only step_runner:NAME, for a "
 				   "new install command)"),
@@ -380,10 +405,24 @@ int cmd_apply(int argc, const char **argv)
 		path = json_string_value(json_object_get(saved, "manifest"));
 		saved_fp = json_string_value(json_object_get(saved,
 						"live_fingerprint"));
-		/* made with --dedupe: applied with it */
+		/* made with --dedupe or --prune: applied with it */
 		if (json_is_true(json_object_get(json_object_get(saved,
 						"plan"), "dedupe")))
 			ac.dedupe = 1;
+		if (json_is_true(json_object_get(json_object_get(saved,
+						"plan"), "prune")))
+			ac.prune = 1;
+		/* and made with --target: applied to the same objects */
+		if (ac.targets.nr) {
+			cli_error("--target cannot change a saved plan: plan "
+				  "again with --target");
+			goto out;
+		}
+		if (saved_targets(json_object_get(json_object_get(saved,
+				  "plan"), "targets"), &ac.targets, &err)) {
+			cli_error("'%s': %s", argv[1], err.s);
+			goto out;
+		}
 		jv = json_object_get(saved, "vars");
 		json_object_foreach(jv, key, v)
 			if (json_is_string(v))
@@ -424,6 +463,8 @@ int cmd_apply(int argc, const char **argv)
 	po.rotate_secrets = ac.rotate;
 	po.dedupe = ac.dedupe;
 	po.strict_secrets = ac.strict;
+	po.targets = ac.targets.items;
+	po.targets_nr = ac.targets.nr;
 	po.lock = 1;
 	po.lock_timeout = ac.lock_timeout;
 	po.lock_wait = cli_lock_wait;
@@ -469,6 +510,7 @@ int cmd_apply(int argc, const char **argv)
 	buf_reset(&out);
 	buf_reset(&err);
 
+	cli_warn_targeted(&pp.plan);
 	render_text(&pp.plan, cli_color(stdout), &out);
 	fputs(out.s, stdout);
 	if (plan_empty(&pp.plan)) {
@@ -552,6 +594,7 @@ out:
 	prepare_cache_free(po.cache);
 	cli_vars_release(&ac.v);
 	free(ac.replace.names);
+	free(ac.targets.items);
 	buf_release(&err);
 	buf_release(&out);
 	return ret;

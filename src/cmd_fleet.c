@@ -30,6 +30,7 @@ struct fleet_cmd {
 	int allow_destroy;
 	long max_destroy;		/* --max-destroy, -1: not given */
 	struct cli_replace replace;	/* step runners' names */
+	struct target_list targets;	/* --target */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
 };
 
@@ -93,12 +94,8 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	int ret = EXIT_ERROR;
 
 	diag_list_init(&diags, DIAG_MAX_ERRORS);
+	memset(&f, 0, sizeof(f));
 	memset(&o, 0, sizeof(o));
-	if (fleet_load(&f, path, fc->v.resolve_flags, &diags)) {
-		cli_print_diags(&diags, &f.doc);
-		cli_error("'%s' is not a valid fleet file", path);
-		goto out;
-	}
 	if (fc->parallel && parse_long(fc->parallel, 1, 256, &parallel)) {
 		cli_error("--parallel wants a number of workspaces from 1 to "
 			  "256, not '%s'", fc->parallel);
@@ -111,6 +108,12 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	}
 	if (fc->shard && fleet_parse_shard(fc->shard, &k, &n, &err)) {
 		cli_error("%s", err.s);
+		goto out;
+	}
+	/* the options first: a typo costs no reading */
+	if (fleet_load(&f, path, fc->v.resolve_flags, &diags)) {
+		cli_print_diags(&diags, &f.doc);
+		cli_error("'%s' is not a valid fleet file", path);
 		goto out;
 	}
 	if (fc->only && check_only(&f, fc->only))
@@ -160,6 +163,8 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.parallel = (unsigned)parallel;
 	o.replace_runners = (const char *const *)fc->replace.names;
 	o.replace_runners_nr = fc->replace.nr;
+	o.targets = fc->targets.items;
+	o.targets_nr = fc->targets.nr;
 	o.lock_timeout = fc->lock_timeout;
 	o.lock_wait = cli_lock_wait;
 	fleet_run(&f, which, nr, &o, res);
@@ -294,6 +299,7 @@ int cmd_fleet(int argc, const char **argv)
 		CLI_BRAKE_OPTIONS(&fc.max_destroy, &fc.allow_destroy),
 		OPT_FLAG_("dedupe", 0, &fc.dedupe,
 			  "delete newer identical copies of managed objects"),
+		CLI_TARGET_OPTION(&fc.targets),
 		CLI_REPLACE_OPTION(&fc.replace, "delete and create again in "
 				   "every client (repeatable; only "
 				   "step_runner:NAME)"),
@@ -348,6 +354,7 @@ int cmd_fleet(int argc, const char **argv)
 out:
 	cli_vars_release(&fc.v);
 	free(fc.replace.names);
+	free(fc.targets.items);
 	buf_release(&err);
 	return ret;
 }

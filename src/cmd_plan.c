@@ -32,6 +32,7 @@ struct plan_cmd {
 	int allow_destroy;
 	long max_destroy;		/* --max-destroy, -1: not given */
 	const char *out;
+	struct target_list targets;	/* --target */
 };
 
 static int save_plan(const char *path, const char *manifest,
@@ -94,6 +95,7 @@ int cmd_plan(int argc, const char **argv)
 		CLI_BRAKE_OPTIONS(&pc.max_destroy, &pc.allow_destroy),
 		OPT_FLAG_("dedupe", 0, &pc.dedupe,
 			  "delete newer identical copies of managed objects"),
+		CLI_TARGET_OPTION(&pc.targets),
 		CONNECT_OPTIONS(&pc.co),
 		OPT_END_(),
 	};
@@ -144,6 +146,8 @@ int cmd_plan(int argc, const char **argv)
 	po.rotate_secrets = pc.rotate;
 	po.dedupe = pc.dedupe;
 	po.strict_secrets = pc.strict;
+	po.targets = pc.targets.items;
+	po.targets_nr = pc.targets.nr;
 	rc = prepare_plan(&po, &pp, &err);
 	prepared = 1;
 	cli_print_diags(&pp.diags, &pp.doc);
@@ -161,6 +165,11 @@ int cmd_plan(int argc, const char **argv)
 		goto out;
 	}
 
+	cli_warn_targeted(&pp.plan);
+	/* what apply would refuse, plan shows, failing a CI check */
+	buf_reset(&err);
+	if (prepared_brake(&pp, pc.max_destroy, pc.allow_destroy, &err))
+		pp.plan.refused = buf_detach(&err, NULL);
 	if (pc.json) {
 		j = render_json(&pp.plan);
 		text = json_dumps(j, JSON_INDENT(2));
@@ -184,10 +193,8 @@ int cmd_plan(int argc, const char **argv)
 		}
 		fprintf(stderr, "torq-apply: plan saved to '%s'\n", pc.out);
 	}
-	/* what apply would refuse, plan says, failing a CI check */
-	buf_reset(&err);
-	if (prepared_brake(&pp, pc.max_destroy, pc.allow_destroy, &err)) {
-		cli_error("apply would refuse this plan: %s", err.s);
+	if (pp.plan.refused) {
+		cli_error("apply would refuse this plan: %s", pp.plan.refused);
 		goto out;
 	}
 	/* a drift check must not pass a problem only an option mends */
@@ -203,6 +210,7 @@ out:
 	if (prepared)
 		prepared_release(&pp);
 	cli_vars_release(&pc.v);
+	free(pc.targets.items);
 	buf_release(&err);
 	buf_release(&out);
 	return ret;

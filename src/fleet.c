@@ -426,6 +426,8 @@ static void run_client(struct pool *p, size_t i)
 	po.cache = p->cache;
 	po.replace_runners = o->replace_runners;
 	po.replace_runners_nr = o->replace_runners_nr;
+	po.targets = o->targets;
+	po.targets_nr = o->targets_nr;
 	po.lock = o->apply;
 	po.lock_timeout = o->lock_timeout;
 	po.lock_wait = o->lock_wait;

@@ -13,6 +13,7 @@
 #include "torq/plan.h"
 #include "torq/rfc3339.h"
 #include "torq/suggest.h"
+#include "torq/target.h"
 #include "torq/wrapper.h"
 
 #include "torq/banned.h"
@@ -85,26 +86,30 @@ void plan_init(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+static void step_release(struct plan_step *s)
+{
+	size_t j;
+
+	free(s->identity);
+	free(s->id);
+	free(s->detail);
+	for (j = 0; j < s->changes_nr; j++) {
+		free(s->changes[j].field);
+		free(s->changes[j].before);
+		free(s->changes[j].after);
+	}
+	free(s->changes);
+	free(s->deps);
+}
+
 void plan_release(struct plan *p)
 {
-	size_t i, j;
-	struct plan_step *s;
+	size_t i;
 
 	if (!p)
 		return;
-	for (i = 0; i < p->steps_nr; i++) {
-		s = &p->steps[i];
-		free(s->identity);
-		free(s->id);
-		free(s->detail);
-		for (j = 0; j < s->changes_nr; j++) {
-			free(s->changes[j].field);
-			free(s->changes[j].before);
-			free(s->changes[j].after);
-		}
-		free(s->changes);
-		free(s->deps);
-	}
+	for (i = 0; i < p->steps_nr; i++)
+		step_release(&p->steps[i]);
 	free(p->steps);
 	for (i = 0; i < p->unmanaged_nr; i++) {
 		free(p->unmanaged[i].identity);
@@ -123,6 +128,10 @@ void plan_release(struct plan *p)
 		free(p->notes[i].message);
 	}
 	free(p->notes);
+	for (i = 0; i < p->targets_nr; i++)
+		free(p->targets[i]);
+	free(p->targets);
+	free(p->refused);
 	free(p->workspace);
 	memset(p, 0, sizeof(*p));
 }
@@ -289,11 +298,16 @@ static void error_at(struct ctx *c, const struct mark *mark,
 
 /* Identity maps: key -> index, as a jansson object. */
 
+static void add_lower(struct buf *k, const char *s)
+{
+	for (; s && *s; s++)
+		buf_addch(k, (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s);
+}
+
 static void lower_key(struct buf *k, const char *s)
 {
 	buf_reset(k);
-	for (; s && *s; s++)
-		buf_addch(k, (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s);
+	add_lower(k, s);
 }
 
 static void pair_key(struct buf *k, const char *a, const char *b)
@@ -1470,29 +1484,96 @@ static void plan_workflows(struct ctx *c, long *integration_steps,
 	buf_release(&trail);
 }
 
+/* The key count() knows an object by: its kind, then its identity. */
+static void object_key(struct buf *key, enum plan_resource r,
+		       const char *identity)
+{
+	buf_reset(key);
+	buf_addch(key, (char)('A' + (int)r));
+	if (r == RES_USER)
+		add_lower(key, identity);
+	else
+		buf_addstr(key, identity ? identity : "");
+}
+
+/* Whether a --target names desired object i of kind r (its identity). */
+static int desired_targeted(const struct ctx *c, enum plan_resource r,
+			    const char *identity,
+			    const struct model_workflow *wf)
+{
+	const struct plan_input *in = c->in;
+	size_t i, j;
+
+	if (target_names(in->targets, in->targets_nr, r, identity))
+		return 1;
+	for (i = 0; wf && i < in->targets_nr; i++)
+		for (j = 0; in->targets[i].tag && j < wf->tags_nr; j++)
+			if (!strcmp(wf->tags[j], in->targets[i].name))
+				return 1;
+	return 0;
+}
+
+/*
+ * Desired objects with no step: every one the manifest manages, or,
+ * with --target, every one targeted. objs holds object_key()s of the
+ * objects with steps.
+ */
+static size_t count_unchanged(const struct ctx *c, json_t *objs)
+{
+	const struct model *d = c->in->desired;
+	struct buf key = BUF_INIT;
+	size_t i, n = 0;
+
+#define UNCHANGED(kind, res, list, ident, wf) \
+	for (i = 0; (d->kinds & (kind)) && i < d->list##_nr; i++) { \
+		object_key(&key, res, ident); \
+		if ((!c->in->targets_nr || \
+		     desired_targeted(c, res, key.s + 1, wf)) && \
+		    !json_object_get(objs, key.s)) \
+			n++; \
+	}
+	UNCHANGED(MODEL_USERS, RES_USER, users, d->users[i].email, NULL)
+	UNCHANGED(MODEL_INTEGRATIONS, RES_INTEGRATION, integrations,
+		  d->integrations[i].name, NULL)
+	UNCHANGED(MODEL_RUNNERS, RES_RUNNER, runners, d->runners[i].name,
+		  NULL)
+	UNCHANGED(MODEL_WORKFLOWS, RES_WORKFLOW, workflows,
+		  d->workflows[i].name, &d->workflows[i])
+#undef UNCHANGED
+	for (i = 0; (d->kinds & MODEL_CLAIM_MAPPINGS) &&
+	     i < d->claim_mappings_nr; i++) {
+		struct buf pair = BUF_INIT;
+
+		buf_addf(&pair, "%s=%s", d->claim_mappings[i].claim,
+			 d->claim_mappings[i].value);
+		object_key(&key, RES_CLAIM_MAPPING, pair.s);
+		if ((!c->in->targets_nr ||
+		     desired_targeted(c, RES_CLAIM_MAPPING, pair.s, NULL)) &&
+		    !json_object_get(objs, key.s))
+			n++;
+		buf_release(&pair);
+	}
+	buf_release(&key);
+	return n;
+}
+
 /* Counting, per object: created, changed, destroyed, or the same. */
 static void count(struct ctx *c)
 {
 	struct plan *p = c->p;
-	const struct model *d = c->in->desired;
 	json_t *objs = json_object();
 	struct buf key = BUF_INIT;
+	struct plan_counts *k;
 	json_t *v;
-	const char *k;
-	size_t i, managed = 0, touched_desired = 0;
+	const char *name;
 	long act, old;
+	size_t i;
 
 	for (i = 0; i < p->steps_nr; i++) {
 		const struct plan_step *s = &p->steps[i];
 
-		buf_reset(&key);
-		if (s->resource == RES_USER)
-			lower_key(&key, s->identity);
-		else
-			buf_addstr(&key, s->identity);
 		/* one per step: printf would be a tenth of the plan */
-		buf_addch(&key, '\n');
-		buf_addch(&key, (char)('A' + (int)s->resource));
+		object_key(&key, s->resource, s->identity);
 		/* each copy deleted is an object of its own */
 		if (s->duplicate)
 			buf_addf(&key, "\n%s", s->id ? s->id : "");
@@ -1508,35 +1589,93 @@ static void count(struct ctx *c)
 			 (old == PLAN_CREATE && act == PLAN_DELETE))
 			json_object_set_new(objs, key.s,
 					    json_integer(REPLACED));
-		if (old < 0 && s->desired >= 0)
-			touched_desired++;
 	}
-	json_object_foreach(objs, k, v) {
+	json_object_foreach(objs, name, v) {
 		act = (long)json_integer_value(v);
-		if (act == REPLACED) {
-			p->to_add++;
-			p->to_destroy++;
-		} else if (act == PLAN_CREATE)
-			p->to_add++;
-		else if (act == PLAN_DELETE)
-			p->to_destroy++;
-		else
-			p->to_change++;
+		k = &p->by_kind[name[0] - 'A'];
+		if (act == REPLACED || act == PLAN_CREATE)
+			k->add++;
+		if (act == REPLACED || act == PLAN_DELETE)
+			k->destroy++;
+		if (act == PLAN_UPDATE)
+			k->change++;
 	}
-	if (d->kinds & MODEL_USERS)
-		managed += d->users_nr;
-	if (d->kinds & MODEL_CLAIM_MAPPINGS)
-		managed += d->claim_mappings_nr;
-	if (d->kinds & MODEL_INTEGRATIONS)
-		managed += d->integrations_nr;
-	if (d->kinds & MODEL_RUNNERS)
-		managed += d->runners_nr;
-	if (d->kinds & MODEL_WORKFLOWS)
-		managed += d->workflows_nr;
-	p->unchanged = managed > touched_desired ? managed - touched_desired :
-		0;
+	for (i = 0; i < RES_NR; i++) {
+		p->to_add += p->by_kind[i].add;
+		p->to_change += p->by_kind[i].change;
+		p->to_destroy += p->by_kind[i].destroy;
+	}
+	p->unchanged = count_unchanged(c, objs);
 	json_decref(objs);
 	buf_release(&key);
+}
+
+/*
+ * --target: only the targeted objects' steps and the steps they depend
+ * on; the rest, and what the manifest does not name, is not checked.
+ */
+static void narrow(struct ctx *c)
+{
+	struct plan *p = c->p;
+	const struct target *t = c->in->targets;
+	size_t nr = c->in->targets_nr, i, j, n = 0;
+	struct buf b = BUF_INIT;
+	char *keep = xcalloc(p->steps_nr + 1, 1);
+	size_t *at = xcalloc(p->steps_nr + 1, sizeof(*at));
+
+	p->targets = xcalloc(nr + 1, sizeof(*p->targets));
+	for (i = 0; i < nr; i++) {
+		buf_reset(&b);
+		target_format(&t[i], &b);
+		p->targets[p->targets_nr++] = buf_detach(&b, NULL);
+	}
+	target_select(t, nr, p, keep);
+	for (i = 0; i < p->steps_nr; i++)
+		if (keep[i])
+			at[i] = n++;
+	for (i = 0, n = 0; i < p->steps_nr; i++) {
+		if (!keep[i]) {
+			step_release(&p->steps[i]);
+			continue;
+		}
+		p->steps[n] = p->steps[i];
+		for (j = 0; j < p->steps[n].deps_nr; j++)
+			p->steps[n].deps[j] = at[p->steps[n].deps[j]];
+		n++;
+	}
+	p->steps_nr = n;
+	for (i = 0; i < p->unmanaged_nr; i++) {
+		free(p->unmanaged[i].identity);
+		free(p->unmanaged[i].why);
+	}
+	p->unmanaged_nr = 0;
+	for (i = 0, n = 0; i < p->problems_nr; i++) {
+		struct plan_problem *pr = &p->problems[i];
+
+		if (target_names(t, nr, pr->resource, pr->identity)) {
+			p->problems[n++] = *pr;
+			continue;
+		}
+		free(pr->identity);
+		free(pr->message);
+		free(pr->fix);
+		free(pr->fix_does);
+	}
+	p->problems_nr = n;
+	for (i = 0, n = 0; i < p->notes_nr; i++) {
+		struct plan_note *no = &p->notes[i];
+
+		if (target_names(t, nr, no->resource, no->identity)) {
+			p->notes[n++] = *no;
+			continue;
+		}
+		free(no->identity);
+		free(no->message);
+	}
+	p->notes_nr = n;
+	free(keep);
+	free(at);
+	buf_release(&b);
 }
 
 int plan_make(const struct plan_input *in, struct plan *out,
@@ -1574,6 +1713,8 @@ int plan_make(const struct plan_input *in, struct plan *out,
 	if (d->kinds & MODEL_WORKFLOWS)
 		plan_workflows(&c, made, made_nr);
 	free(made);
+	if (in->targets_nr)
+		narrow(&c);
 	count(&c);
 	return c.failed ? -1 : 0;
 }

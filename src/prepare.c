@@ -18,6 +18,7 @@
 #include "torq/prepare.h"
 #include "torq/reader.h"
 #include "torq/sha256.h"
+#include "torq/target.h"
 #include "torq/wfyaml.h"
 #include "torq/wrapper.h"
 
@@ -863,6 +864,12 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	in.now = (long long)time(NULL);
 	in.replace_runners = o->replace_runners;
 	in.replace_runners_nr = o->replace_runners_nr;
+	in.targets = o->targets;
+	in.targets_nr = o->targets_nr;
+	if (!o->targets_checked &&
+	    target_check(o->targets, o->targets_nr, &sd->desired, in.live,
+			 err))
+		goto out;
 	if (plan_make(&in, &sd->plan, &sd->diags)) {
 		ret = -2;
 		goto out;

@@ -277,6 +277,63 @@ static void add_summary(struct buf *out, const struct plan *p)
 		 p->to_add, p->to_change, p->to_destroy);
 }
 
+/* "2 to add, 1 to destroy": the actions a kind has, or "". */
+static void add_kind_counts(struct buf *out, const struct plan_counts *k)
+{
+	const char *sep = "";
+
+	if (k->add) {
+		buf_addf(out, "%zu to add", k->add);
+		sep = ", ";
+	}
+	if (k->change) {
+		buf_addf(out, "%s%zu to change", sep, k->change);
+		sep = ", ";
+	}
+	if (k->destroy)
+		buf_addf(out, "%s%zu to destroy", sep, k->destroy);
+}
+
+#define KIND_WIDTH 16	/* "claim mappings:" and a space */
+
+/* Per kind, one line each, for the kinds the plan changes. */
+static void add_by_kind(struct buf *out, const struct plan *p, size_t indent)
+{
+	const struct plan_counts *k;
+	size_t r, len;
+
+	for (r = 0; r < RES_NR; r++) {
+		k = &p->by_kind[r];
+		if (r == RES_WORKSPACE || !(k->add || k->change || k->destroy))
+			continue;
+		buf_addchars(out, ' ', indent);
+		len = out->len;
+		buf_addf(out, "%s:", plan_resource_title((enum plan_resource)r));
+		buf_addchars(out, ' ', KIND_WIDTH - (out->len - len));
+		add_kind_counts(out, k);
+		buf_addch(out, '\n');
+	}
+}
+
+/* What a PR check shows: one word for the whole plan. */
+static const char *verdict(const struct plan *p)
+{
+	return p->refused ? "refused" : p->problems_nr ? "problems" :
+		p->to_destroy ? "destroys" : !plan_empty(p) ? "changes" :
+		"no changes";
+}
+
+/* "workflow:Offboarding, tag:x" */
+static void add_targets(struct buf *out, const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->targets_nr; i++) {
+		buf_addstr(out, i ? ", " : "");
+		utf8_add_clean(out, p->targets[i]);
+	}
+}
+
 static const char *workspace_name(const struct plan *p)
 {
 	return p->workspace ? p->workspace : "";
@@ -394,9 +451,18 @@ void render_text(const struct plan *p, int color, struct buf *out)
 		buf_addch(out, '\n');
 		add_summary(out, p);
 		buf_addch(out, '\n');
+		add_by_kind(out, p, BLOCK_INDENT);
 	}
 	if (p->unchanged)
 		buf_addf(out, "%zu unchanged.\n", p->unchanged);
+	if (p->targets_nr) {
+		buf_addstr(out, "Targeted: only ");
+		add_targets(out, p);
+		buf_addstr(out, p->targets_nr == 1 ? " and what it depends "
+			   "on were planned; the rest is not checked.\n" :
+			   " and what they depend on were planned; the rest "
+			   "is not checked.\n");
+	}
 	if (p->unmanaged_nr)
 		add_unmanaged_text(out, p);
 	if (p->notes_nr)
@@ -460,6 +526,63 @@ static void add_md_code(struct buf *out, const char *s)
 	buf_release(&clean);
 }
 
+/* Per kind, a table: the kinds the plan changes. */
+static void add_md_by_kind(struct buf *out, const struct plan *p)
+{
+	const struct plan_counts *k;
+	size_t r, rows = 0;
+
+	for (r = 0; r < RES_NR; r++) {
+		k = &p->by_kind[r];
+		if (r == RES_WORKSPACE || !(k->add || k->change || k->destroy))
+			continue;
+		if (!rows++)
+			buf_addstr(out, "\n| kind | add | change | destroy |\n"
+				   "|---|---:|---:|---:|\n");
+		buf_addf(out, "| %s | %zu | %zu | %zu |\n",
+			 plan_resource_title((enum plan_resource)r), k->add,
+			 k->change, k->destroy);
+	}
+}
+
+/*
+ * The last line, for a PR check to show: "**Verdict: changes.** 3 to
+ * add, ... in workspace 'acme'.", the first word one of verdict()'s.
+ */
+static void add_md_verdict(struct buf *out, const struct plan *p)
+{
+	buf_addf(out, "\n**Verdict: %s.** ", verdict(p));
+	if (p->refused) {
+		buf_addstr(out, "Apply would refuse this plan: ");
+		add_md_text(out, p->refused);
+		buf_addch(out, '.');
+	} else if (p->problems_nr) {
+		buf_addf(out, "%zu problem%s in workspace '", p->problems_nr,
+			 p->problems_nr == 1 ? "" : "s");
+		add_md_text(out, workspace_name(p));
+		buf_addstr(out, "' that no step mends (above).");
+	} else if (plan_empty(p)) {
+		buf_addstr(out, "Workspace '");
+		add_md_text(out, workspace_name(p));
+		buf_addstr(out, "' matches the manifest.");
+	} else {
+		buf_addf(out, "%zu to add, %zu to change, %zu to destroy in "
+			 "workspace '", p->to_add, p->to_change, p->to_destroy);
+		add_md_text(out, workspace_name(p));
+		buf_addstr(out, p->to_destroy ? "': review what goes." : "'.");
+	}
+	if (p->targets_nr) {
+		struct buf t = BUF_INIT;
+
+		add_targets(&t, p);
+		buf_addstr(out, " Targeted: only ");
+		add_md_text(out, t.s);
+		buf_addstr(out, "; the rest is not checked.");
+		buf_release(&t);
+	}
+	buf_addch(out, '\n');
+}
+
 void render_markdown(const struct plan *p, struct buf *out)
 {
 	struct style st = { 0, 1 };
@@ -503,6 +626,8 @@ void render_markdown(const struct plan *p, struct buf *out)
 	if (p->unchanged)
 		buf_addf(out, " %zu unchanged.", p->unchanged);
 	buf_addch(out, '\n');
+	if (!plan_empty(p))
+		add_md_by_kind(out, p);
 	if (!plan_empty(p)) {
 		/* a fence longer than any run of backticks inside */
 		render_body(p, &st, &body);
@@ -545,6 +670,7 @@ void render_markdown(const struct plan *p, struct buf *out)
 		add_md_text(out, p->notes[i].message);
 		buf_addch(out, '\n');
 	}
+	add_md_verdict(out, p);
 	buf_release(&body);
 }
 
@@ -598,7 +724,7 @@ static json_t *step_json(const struct plan_step *s, size_t index)
 json_t *render_json(const struct plan *p)
 {
 	json_t *j = json_object(), *ws = json_object(), *sum = json_object();
-	json_t *steps = json_array(), *unmanaged = json_array(), *u;
+	json_t *steps = json_array(), *unmanaged = json_array(), *u, *by;
 	size_t i;
 
 	json_object_set_new(j, "format_version",
@@ -616,7 +742,34 @@ json_t *render_json(const struct plan *p)
 			    json_integer((json_int_t)p->to_destroy));
 	json_object_set_new(sum, "unchanged",
 			    json_integer((json_int_t)p->unchanged));
+	by = json_object();
+	for (i = 0; i < RES_NR; i++) {
+		const struct plan_counts *k = &p->by_kind[i];
+
+		if (!(k->add || k->change || k->destroy))
+			continue;
+		u = json_object();
+		json_object_set_new(u, "add", json_integer((json_int_t)k->add));
+		json_object_set_new(u, "change",
+				    json_integer((json_int_t)k->change));
+		json_object_set_new(u, "destroy",
+				    json_integer((json_int_t)k->destroy));
+		json_object_set_new(by, plan_resource_name(
+					    (enum plan_resource)i), u);
+	}
+	json_object_set_new(sum, "by_kind", by);
+	json_object_set_new(sum, "verdict", json_string(verdict(p)));
+	if (p->refused)
+		json_object_set_new(sum, "refused",
+				    utf8_json_string(p->refused));
 	json_object_set_new(j, "summary", sum);
+	if (p->targets_nr) {
+		by = json_array();
+		for (i = 0; i < p->targets_nr; i++)
+			json_array_append_new(by,
+					      utf8_json_string(p->targets[i]));
+		json_object_set_new(j, "targets", by);
+	}
 	for (i = 0; i < p->steps_nr; i++)
 		json_array_append_new(steps, step_json(&p->steps[i], i));
 	json_object_set_new(j, "steps", steps);

@@ -19,7 +19,8 @@ struct brake {
 #define BRAKE_SHARE 4	/* a kind losing more than 1/BRAKE_SHARE of it */
 
 /*
- * Whether p may go ahead. With max_destroy at 0 or more, more deletions
+ * Whether p may go ahead. A plan that deletes an Owner or gives one
+ * another role is refused, whatever max_destroy says. With max_destroy at 0 or more, more deletions
  * than that refuse it; without, a kind losing more than a quarter of its
  * live objects (live: the workspace as read, NULL when new) does. Returns
  * 0, or -1 with why: the rule broken and the objects that would go (the

@@ -6,7 +6,9 @@
 #include "torq/diag.h"
 #include "torq/doc.h"
 #include "torq/options.h"
+#include "torq/plan.h"
 #include "torq/resolve.h"
+#include "torq/target.h"
 
 #define TORQ_VERSION "0.1.0"
 
@@ -74,6 +76,25 @@ int cli_opt_replace(const struct option *o, const char *arg, void *ctx,
 #define CLI_REPLACE_OPTION(list, help) \
 	{ "replace", 0, OPT_CALLBACK, list, cli_opt_replace, "KIND:NAME", \
 	  help }
+
+/*
+ * --target KIND:NAME (plan, apply, fleet), repeatable (target.h). The
+ * option's target is a struct target_list, whose names point into argv;
+ * free(items) when done.
+ */
+int cli_opt_target(const struct option *o, const char *arg, void *ctx,
+		   struct buf *err);
+
+#define CLI_TARGET_OPTION(list) \
+	{ "target", 0, OPT_CALLBACK, list, cli_opt_target, "KIND:NAME", \
+	  "plan only this object and what it depends on (repeatable; kinds:" \
+	  " user, claim_mapping, integration, step_runner, workflow, tag)" }
+
+/*
+ * What a targeted plan's command says first: which objects, and that
+ * the rest is unchecked. Nothing when the plan is not targeted.
+ */
+void cli_warn_targeted(const struct plan *p);
 
 /*
  * --lock-timeout SECONDS (apply, fleet apply): how long to wait for

@@ -97,6 +97,9 @@ struct fleet_options {
 	/* step runners to delete and create again in every client (plan.h) */
 	const char *const *replace_runners;
 	size_t replace_runners_nr;
+	/* --target (target.h): in every client, only these objects */
+	const struct target *targets;
+	size_t targets_nr;
 	/* apply: each client's lock (prepare.h), waited for this long */
 	double lock_timeout;
 	void (*lock_wait)(void *ctx, const char *workspace, const char *path,

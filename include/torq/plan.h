@@ -6,6 +6,8 @@
 #include "torq/diag.h"
 #include "torq/model.h"
 
+struct target;
+
 /*
  * The planner: desired state + live state -> the ordered, idempotent
  * steps that make the live workspace match. A pure function: no I/O, no
@@ -128,6 +130,22 @@ struct plan {
 	size_t notes_nr, notes_alloc;
 	/* per object, Terraform-style: created / changed / deleted / same */
 	size_t to_add, to_change, to_destroy, unchanged;
+	/* the same per kind of object (a replaced one adds and destroys) */
+	struct plan_counts {
+		size_t add, change, destroy;
+	} by_kind[RES_NR];
+	/*
+	 * Made with --target: "workflow:Offboarding", ...; the plan holds
+	 * those objects' steps and what they depend on, and nothing else
+	 * was checked (no unmanaged objects are listed).
+	 */
+	char **targets;
+	size_t targets_nr;
+	/*
+	 * Why apply would refuse this plan (the safety brake, brake.h), set
+	 * by the caller before rendering; NULL: it would not.
+	 */
+	char *refused;
 };
 
 struct plan_input {
@@ -152,6 +170,9 @@ struct plan_input {
 	 * oldest; claim mappings keep the one ranked first.
 	 */
 	int dedupe;
+	/* --target (target.h): plan only these objects; none: everything */
+	const struct target *targets;
+	size_t targets_nr;
 	/*
 	 * Seconds since 1970 when the plan is made, for "not seen for 3
 	 * days" (the planner has no clock); 0: only "never connected".

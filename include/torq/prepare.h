@@ -12,6 +12,7 @@
 #include "torq/model.h"
 #include "torq/plan.h"
 #include "torq/resolve.h"
+#include "torq/target.h"
 
 /*
  * Everything between a manifest on disk and a plan in memory, shared by
@@ -66,6 +67,15 @@ struct prepare_options {
 	/* Step runners to delete and create again (plan.h), by name. */
 	const char *const *replace_runners;
 	size_t replace_runners_nr;
+	/*
+	 * --target (target.h): plan only these objects and what they depend
+	 * on. A target naming nothing in the manifest or the workspace is an
+	 * error (-1).
+	 */
+	const struct target *targets;
+	size_t targets_nr;
+	/* apply's confirmation: a target may name what the run deleted */
+	int targets_checked;
 	/*
 	 * Hold the workspace's lock (lock.h) from before state.json and the
 	 * live state are read until prepared_release: what writes does. A

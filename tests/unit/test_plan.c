@@ -9,6 +9,7 @@
 
 #include "torq/fingerprint.h"
 #include "torq/plan.h"
+#include "torq/target.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
@@ -1026,6 +1027,159 @@ static void test_plan_names(void **state)
 	assert_string_equal(plan_action_name(PLAN_UPDATE), "update");
 }
 
+
+/*
+ * --target: the targeted objects' steps and what they depend on, their
+ * dependencies renumbered; nothing else, not even the unmanaged list.
+ */
+static void test_plan_target_workflow(void **state)
+{
+	struct fx *f = *state;
+	struct model_workflow *w;
+	struct target t;
+	struct buf err = BUF_INIT;
+	size_t i, kinds[RES_NR] = { 0 };
+
+	w = workflow(&f->d, "Parent", "p", 1);
+	nests(w, "Child");
+	workflow(&f->d, "Child", "c", 1);
+	workflow(&f->d, "Other", "o", 1);
+	integration(&f->d, "slack", "slack", "fp", 0);
+	desired_params(&f->d);
+	user(&f->d, "new@x.io", "Viewer", MODEL_USER_UNKNOWN);
+	user(&f->l, "old@x.io", "Viewer", MODEL_USER_VERIFIED);
+	assert_int_equal(target_parse("workflow:Parent", &t, &err), 0);
+	f->in.targets = &t;
+	f->in.targets_nr = 1;
+	assert_int_equal(make(f), 0);
+	for (i = 0; i < f->p.steps_nr; i++) {
+		kinds[step(f, i)->resource]++;
+		assert_string_not_equal(step(f, i)->identity, "Other");
+	}
+	/* Parent and Child imported and published, and the integration */
+	assert_int_equal(kinds[RES_WORKFLOW], 4);
+	assert_int_equal(kinds[RES_INTEGRATION], 1);
+	assert_int_equal(kinds[RES_USER], 0);
+	assert_int_equal(f->p.unmanaged_nr, 0);
+	assert_int_equal(f->p.targets_nr, 1);
+	assert_string_equal(f->p.targets[0], "workflow:Parent");
+	assert_int_equal(f->p.to_add, 3);
+	assert_int_equal(f->p.by_kind[RES_WORKFLOW].add, 2);
+	assert_int_equal(f->p.by_kind[RES_INTEGRATION].add, 1);
+	assert_int_equal(f->p.by_kind[RES_USER].add, 0);
+	assert_int_equal(f->p.unchanged, 0);
+	buf_release(&err);
+}
+
+/* Users by e-mail in any case; a prune's delete only when targeted. */
+static void test_plan_target_users_and_prune(void **state)
+{
+	struct fx *f = *state;
+	struct target t[2];
+	struct buf err = BUF_INIT;
+
+	user(&f->d, "kept@x.io", "Viewer", MODEL_USER_UNKNOWN);
+	user(&f->l, "kept@x.io", "Viewer", MODEL_USER_VERIFIED);
+	user(&f->d, "Changed@X.io", "Operator", MODEL_USER_UNKNOWN);
+	user(&f->l, "changed@x.io", "Viewer", MODEL_USER_VERIFIED);
+	user(&f->l, "gone@x.io", "Viewer", MODEL_USER_VERIFIED);
+	user(&f->l, "stays@x.io", "Viewer", MODEL_USER_VERIFIED);
+	f->in.prune = 1;
+	assert_int_equal(target_parse("user:CHANGED@x.io", &t[0], &err), 0);
+	assert_int_equal(target_parse("user:gone@x.io", &t[1], &err), 0);
+	f->in.targets = t;
+	f->in.targets_nr = 2;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.steps_nr, 2);
+	assert_int_equal(step(f, 0)->kind, STEP_UPDATE_USER);
+	assert_int_equal(step(f, 1)->kind, STEP_DELETE_USER);
+	assert_string_equal(step(f, 1)->identity, "gone@x.io");
+	assert_int_equal(f->p.to_change, 1);
+	assert_int_equal(f->p.to_destroy, 1);
+	assert_int_equal(f->p.by_kind[RES_USER].destroy, 1);
+	/* kept@x.io is not targeted: not counted as unchanged */
+	assert_int_equal(f->p.unchanged, 0);
+	f->in.targets_nr = 1;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.steps_nr, 1);
+	/* without targets: the whole plan, its counts per kind */
+	f->in.targets_nr = 0;
+	assert_int_equal(make(f), 0);
+	assert_int_equal(f->p.steps_nr, 3);
+	assert_int_equal(f->p.by_kind[RES_USER].change, 1);
+	assert_int_equal(f->p.by_kind[RES_USER].destroy, 2);
+	assert_int_equal(f->p.unchanged, 1);
+	buf_release(&err);
+}
+
+/* tag:NAME: the tag's steps on every workflow, and their workflows' import. */
+static void test_plan_target_tag(void **state)
+{
+	struct fx *f = *state;
+	struct model_workflow *w;
+	struct target t;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	w = workflow(&f->d, "A", "a", 0);
+	model_workflow_add_tag(w, "red");
+	model_workflow_add_tag(w, "blue");
+	w->tags_set = 1;
+	workflow(&f->l, "A", "a", 0);
+	w = workflow(&f->d, "B", "b", 0);
+	model_workflow_add_tag(w, "red");
+	w->tags_set = 1;
+	assert_int_equal(target_parse("tag:red", &t, &err), 0);
+	f->in.targets = &t;
+	f->in.targets_nr = 1;
+	assert_int_equal(make(f), 0);
+	/* A's red tag; B's import and its red tag; never a blue tag */
+	assert_int_equal(f->p.steps_nr, 3);
+	for (i = 0; i < f->p.steps_nr; i++)
+		if (step(f, i)->kind == STEP_ADD_TAG)
+			assert_string_equal(step(f, i)->detail, "red");
+	assert_int_equal(f->p.to_add, 1);
+	assert_int_equal(f->p.to_change, 1);
+	buf_release(&err);
+}
+
+static void test_target_parse_and_check(void **state)
+{
+	struct fx *f = *state;
+	struct target t;
+	struct buf err = BUF_INIT;
+
+	assert_int_equal(target_parse("claim_mapping:groups=soc", &t, &err),
+			 0);
+	assert_int_equal(t.resource, RES_CLAIM_MAPPING);
+	assert_string_equal(t.name, "groups=soc");
+	assert_int_equal(target_parse("step_runner:a:b", &t, &err), 0);
+	assert_string_equal(t.name, "a:b");
+	assert_int_equal(target_parse("runner:x", &t, &err), -1);
+	assert_non_null(strstr(err.s, "no kind 'runner'"));
+	buf_reset(&err);
+	assert_int_equal(target_parse("workflow", &t, &err), -1);
+	assert_non_null(strstr(err.s, "KIND:NAME"));
+	buf_reset(&err);
+	assert_int_equal(target_parse("workflow:", &t, &err), -1);
+	buf_reset(&err);
+	assert_int_equal(target_parse("workspace:x", &t, &err), -1);
+	buf_reset(&err);
+
+	mapping(&f->l, "groups", "soc", "Viewer", 1);
+	user(&f->d, "a@x.io", "Viewer", MODEL_USER_UNKNOWN);
+	assert_int_equal(target_parse("claim_mapping:groups=soc", &t, &err),
+			 0);
+	assert_int_equal(target_check(&t, 1, &f->d, &f->l, &err), 0);
+	assert_int_equal(target_parse("user:A@X.IO", &t, &err), 0);
+	assert_int_equal(target_check(&t, 1, &f->d, NULL, &err), 0);
+	assert_int_equal(target_parse("integration:nope", &t, &err), 0);
+	assert_int_equal(target_check(&t, 1, &f->d, &f->l, &err), -1);
+	assert_string_equal(err.s, "--target integration:nope: the manifest "
+			    "and the workspace have no integration 'nope'");
+	buf_release(&err);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1060,6 +1214,10 @@ int main(void)
 		T(test_plan_workflows_prune),
 		T(test_plan_unnamed_kinds_untouched),
 		T(test_plan_names),
+		T(test_plan_target_workflow),
+		T(test_plan_target_users_and_prune),
+		T(test_plan_target_tag),
+		T(test_target_parse_and_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

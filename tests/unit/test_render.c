@@ -130,6 +130,14 @@ static void counts(struct plan *p, size_t add, size_t chg, size_t destroy,
 	p->unchanged = unchanged;
 }
 
+static void kind_counts(struct plan *p, enum plan_resource r, size_t add,
+			size_t chg, size_t destroy)
+{
+	p->by_kind[r].add = add;
+	p->by_kind[r].change = chg;
+	p->by_kind[r].destroy = destroy;
+}
+
 /*
  * The plan of README's example: every resource but runners, objects
  * created, changed and deleted, a claim mapping created and then moved
@@ -174,6 +182,10 @@ static void example(struct plan *p)
 	step(p, STEP_PUBLISH_WORKFLOW, "Offboarding", "wf-off"); /* 13 */
 	change(p, "published", "false", "true", 0);
 	counts(p, 4, 3, 1, 12);
+	kind_counts(p, RES_CLAIM_MAPPING, 1, 1, 0);
+	kind_counts(p, RES_USER, 1, 1, 1);
+	kind_counts(p, RES_INTEGRATION, 1, 0, 0);
+	kind_counts(p, RES_WORKFLOW, 1, 1, 0);
 	unmanaged(p, RES_USER, "carol@example.com", NULL);
 	unmanaged(p, RES_USER, "owner@example.com", "an Owner: never pruned");
 	unmanaged(p, RES_INTEGRATION, "old-jira", NULL);
@@ -219,6 +231,10 @@ static const char example_text[] =
 	"      published: false -> true\n"
 	"\n"
 	"Plan: 4 to add, 3 to change, 1 to destroy.\n"
+	"  claim mappings: 1 to add, 1 to change\n"
+	"  users:          1 to add, 1 to change, 1 to destroy\n"
+	"  integrations:   1 to add\n"
+	"  workflows:      1 to add, 1 to change\n"
 	"12 unchanged.\n"
 	"\n"
 	EXAMPLE_UNMANAGED;
@@ -227,6 +243,13 @@ static const char example_markdown[] =
 	"### torq-apply plan for workspace 'acme SOC'\n"
 	"\n"
 	"**Plan: 4 to add, 3 to change, 1 to destroy.** 12 unchanged.\n"
+	"\n"
+	"| kind | add | change | destroy |\n"
+	"|---|---:|---:|---:|\n"
+	"| claim mappings | 1 | 1 | 0 |\n"
+	"| users | 1 | 1 | 1 |\n"
+	"| integrations | 1 | 0 | 0 |\n"
+	"| workflows | 1 | 1 | 0 |\n"
 	"\n"
 	"```diff\n"
 	"  # claim mappings\n"
@@ -264,7 +287,10 @@ static const char example_markdown[] =
 	"\n"
 	"- user `carol@example.com`\n"
 	"- user `owner@example.com` (an Owner: never pruned)\n"
-	"- integration `old-jira`\n";
+	"- integration `old-jira`\n"
+	"\n"
+	"**Verdict: destroys.** 4 to add, 3 to change, 1 to destroy in "
+	"workspace 'acme SOC': review what goes.\n";
 
 /* Every output: ends with a newline, no line ends in white space. */
 static void assert_tidy(const char *s)
@@ -631,7 +657,10 @@ static void test_render_markdown_empty(void **state)
 	assert_string_equal(out.s,
 		"### torq-apply plan for workspace 'acme SOC'\n"
 		"\n"
-		"**No changes.** Workspace 'acme SOC' matches the manifest.\n");
+		"**No changes.** Workspace 'acme SOC' matches the manifest.\n"
+		"\n"
+		"**Verdict: no changes.** Workspace 'acme SOC' matches the "
+		"manifest.\n");
 
 	buf_reset(&out);
 	counts(&p, 0, 0, 0, 3);
@@ -647,7 +676,10 @@ static void test_render_markdown_empty(void **state)
 		"Unmanaged (not in the manifest, left alone; `--prune` deletes "
 		"them):\n"
 		"\n"
-		"- user `owner@example.com` (an Owner: never pruned)\n");
+		"- user `owner@example.com` (an Owner: never pruned)\n"
+		"\n"
+		"**Verdict: no changes.** Workspace 'acme SOC' matches the "
+		"manifest.\n");
 	assert_tidy(out.s);
 	buf_release(&out);
 	plan_release(&p);
@@ -671,6 +703,7 @@ static void test_render_markdown_fence_cannot_be_closed(void **state)
 	change(&p, "content", NULL, "(as in the file)", 0);
 	step(&p, STEP_DELETE_WORKFLOW, "evil\n```\n# @everyone", "wf-2");
 	counts(&p, 0, 1, 1, 0);
+	kind_counts(&p, RES_WORKFLOW, 0, 1, 1);
 	unmanaged(&p, RES_USER, "`lead@x", NULL);
 	unmanaged(&p, RES_WORKFLOW, "x````y", "kept [for] *now*");
 	unmanaged(&p, RES_WORKFLOW, "@security-team", NULL);
@@ -681,6 +714,10 @@ static void test_render_markdown_fence_cannot_be_closed(void **state)
 		"'\\*acme\\* \\<b\\>\\_SOC\\_\\</b\\>'\n"
 		"\n"
 		"**Plan: 0 to add, 1 to change, 1 to destroy.**\n"
+		"\n"
+		"| kind | add | change | destroy |\n"
+		"|---|---:|---:|---:|\n"
+		"| workflows | 0 | 1 | 1 |\n"
 		"\n"
 		"````diff\n"
 		"  # workflows\n"
@@ -694,7 +731,11 @@ static void test_render_markdown_fence_cannot_be_closed(void **state)
 		"\n"
 		"- user `` `lead@x ``\n"
 		"- workflow `````x````y````` (kept \\[for\\] \\*now\\*)\n"
-		"- workflow `@security-team`\n");
+		"- workflow `@security-team`\n"
+		"\n"
+		"**Verdict: destroys.** 0 to add, 1 to change, 1 to destroy in "
+		"workspace '\\*acme\\* \\<b\\>\\_SOC\\_\\</b\\>': review "
+		"what goes.\n");
 	assert_tidy(out.s);
 	buf_release(&out);
 	plan_release(&p);
@@ -852,6 +893,9 @@ static void test_render_json_exact(void **state)
 	step(&p, STEP_ADD_TAG, "f", "wf-f");
 	dep(&p, 0);
 	counts(&p, 2, 1, 0, 0);
+	kind_counts(&p, RES_WORKSPACE, 1, 0, 0);
+	kind_counts(&p, RES_RUNNER, 1, 0, 0);
+	kind_counts(&p, RES_WORKFLOW, 0, 1, 0);
 	unmanaged(&p, RES_RUNNER, "old", "why");
 
 	j = render_json(&p);
@@ -860,7 +904,10 @@ static void test_render_json_exact(void **state)
 		"{\"format_version\":1,"
 		"\"workspace\":{\"name\":\"w\",\"exists\":false},\"prune\":false,"
 		"\"summary\":{\"add\":2,\"change\":1,\"destroy\":0,"
-		"\"unchanged\":0},"
+		"\"unchanged\":0,\"by_kind\":{\"workspace\":{\"add\":1,"
+		"\"change\":0,\"destroy\":0},\"step_runner\":{\"add\":1,"
+		"\"change\":0,\"destroy\":0},\"workflow\":{\"add\":0,"
+		"\"change\":1,\"destroy\":0}},\"verdict\":\"changes\"},"
 		"\"steps\":["
 		"{\"index\":0,\"kind\":\"create_workspace\","
 		"\"action\":\"create\",\"resource\":\"workspace\","
