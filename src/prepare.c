@@ -585,6 +585,51 @@ out:
 }
 
 /*
+ * The YAML of each live workflow whose content the plan changes but
+ * whose revision state.json knew (so it was not read): the plan shows
+ * the diff. One request per changed workflow, none for the others.
+ */
+static int read_changed(const struct model *d, struct prepared *sd,
+			struct buf *err)
+{
+	const char **names = xcalloc(d->workflows_nr + 1, sizeof(*names));
+	json_t *live = json_object();
+	const struct model_workflow *l;
+	const struct credentials *k;
+	json_t *at;
+	size_t i, nr = 0;
+	int ret = 0;
+
+	for (i = 0; i < sd->live.workflows_nr; i++)
+		if (sd->live.workflows[i].name)
+			json_object_set_new(live, sd->live.workflows[i].name,
+					    json_integer((json_int_t)i));
+	for (i = 0; sd->live_exists > 0 && i < d->workflows_nr; i++) {
+		at = json_object_get(live, d->workflows[i].name);
+		if (!at || !d->workflows[i].content_digest)
+			continue;
+		l = &sd->live.workflows[json_integer_value(at)];
+		if (!l->content && l->content_digest &&
+		    strcmp(l->content_digest, d->workflows[i].content_digest))
+			names[nr++] = d->workflows[i].name;
+	}
+	if (nr) {
+		k = sd->have_target ? &sd->target_key : &sd->org_key;
+		ret = reader_contents(sd->conn.client,
+				      client_session(sd->conn.client,
+						     k->client_id,
+						     k->client_secret),
+				      &sd->live, names, nr, err);
+		if (ret)
+			buf_addf(err, "\n(reading the YAML of workspace '%s''s"
+				 " changed workflows)", d->workspace.name);
+	}
+	json_decref(live);
+	free(names);
+	return ret;
+}
+
+/*
  * Salted hashes of the parameters, and the ones recorded at last apply.
  * In a workspace the state did not know before this run (fresh: 1), an
  * integration without a record is recorded as FINGERPRINT_UNVERIFIED;
@@ -845,7 +890,8 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	    read_live(&sd->desired, sd, o->fresh_contents, err) ||
 	    check_key_reads(o, &sd->desired, sd, err) ||
 	    read_source(o, &sd->desired, sd, err) ||
-	    fill_contents(&sd->desired, sd, err))
+	    fill_contents(&sd->desired, sd, err) ||
+	    read_changed(&sd->desired, sd, err))
 		goto out;
 	if (fill_fingerprints(&sd->doc, &sd->desired, &sd->live, &sd->store,
 			      !state_knew, o->strict_secrets,

@@ -196,13 +196,27 @@ static void content_done(void *ctx, const struct client_response *res)
 	free(cr);
 }
 
+/* GET a workflow's revision; content_done files its YAML by id. */
+static void submit_content(struct read *rd, const char *id, const char *rev)
+{
+	struct content_req *cr = xcalloc(1, sizeof(*cr));
+	struct buf p = BUF_INIT;
+
+	cr->rd = rd;
+	cr->id = xstrdup(id);
+	buf_addstr(&p, "/workflows/");
+	client_escape(&p, id);
+	buf_addstr(&p, "/revisions/");
+	client_escape(&p, rev);
+	client_submit(rd->c, rd->s, "GET", p.s, NULL, content_done, cr);
+	buf_release(&p);
+}
+
 static void workflows_complete(struct list *l)
 {
 	json_t *wf;
 	size_t i;
 	const char *id, *rev, *name;
-	struct content_req *cr;
-	struct buf p = BUF_INIT;
 
 	json_array_foreach(l->items, i, wf) {
 		id = json_string_value(json_object_get(wf, "id"));
@@ -213,18 +227,8 @@ static void workflows_complete(struct list *l)
 		    (l->rd->o->known && name &&
 		     l->rd->o->known(l->rd->o->known_ctx, name, rev)))
 			continue;
-		cr = xcalloc(1, sizeof(*cr));
-		cr->rd = l->rd;
-		cr->id = xstrdup(id);
-		buf_reset(&p);
-		buf_addstr(&p, "/workflows/");
-		client_escape(&p, id);
-		buf_addstr(&p, "/revisions/");
-		client_escape(&p, rev);
-		client_submit(l->rd->c, l->rd->s, "GET", p.s, NULL,
-			      content_done, cr);
+		submit_content(l->rd, id, rev);
 	}
-	buf_release(&p);
 }
 
 /* From JSON to the model. */
@@ -497,6 +501,46 @@ out:
 		json_decref(rd.lists[i].seen_tokens);
 	json_decref(rd.got);
 	json_decref(rd.users);
+	json_decref(rd.contents);
+	return ret;
+}
+
+int reader_contents(struct client *c, struct session *s, struct model *m,
+		    const char *const *names, size_t nr, struct buf *err)
+{
+	struct read rd;
+	struct model_workflow *w;
+	const char *yaml;
+	size_t i, j;
+	int ret = -1;
+
+	memset(&rd, 0, sizeof(rd));
+	rd.c = c;
+	rd.s = s;
+	rd.contents = json_object();
+	rd.err = err;
+	for (i = 0; i < m->workflows_nr; i++) {
+		w = &m->workflows[i];
+		if (w->content || !w->id || !w->current_revision_id)
+			continue;
+		for (j = 0; j < nr; j++)
+			if (w->name && !strcmp(w->name, names[j])) {
+				submit_content(&rd, w->id,
+					       w->current_revision_id);
+				break;
+			}
+	}
+	if (client_run(c, err) || rd.failed)
+		goto out;
+	for (i = 0; i < m->workflows_nr; i++) {
+		w = &m->workflows[i];
+		yaml = w->id ? json_string_value(json_object_get(rd.contents,
+								 w->id)) : NULL;
+		if (yaml && !w->content)
+			w->content = xstrdup(yaml);
+	}
+	ret = 0;
+out:
 	json_decref(rd.contents);
 	return ret;
 }

@@ -44,6 +44,15 @@ int reader_read(struct client *c, struct session *s,
 		struct buf *err);
 
 /*
+ * The YAML of the live workflows of m named in names whose content was
+ * not read (a revision known already): one request each, side by side.
+ * What a plan shows the diff of. Returns 0, or -1 with every failed
+ * call's message in err.
+ */
+int reader_contents(struct client *c, struct session *s, struct model *m,
+		    const char *const *names, size_t nr, struct buf *err);
+
+/*
  * The organisation's workspaces as seen by the key of s (GET /workspaces,
  * every page), with their usage counters and owners, sorted by name.
  * *out is an array of *nr entries, each released with
