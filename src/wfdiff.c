@@ -381,7 +381,7 @@ static void emit(struct buf *b, const json_t *root)
 	else if (json_is_array(root) && json_array_size(root))
 		emit_sequence(b, root, 0, 0);
 	else
-		emit_scalar(b, root, 0);
+		emit_scalar(b, root, 2);
 }
 
 int wfdiff_normalise(const char *name, const char *yaml, size_t len,
