@@ -725,6 +725,34 @@ static void diff_range(const long *a, long n, const long *b, long m,
 		       char *del, char *ins);
 
 /*
+ * One of the two paths of Myers' search: forward from the start, or
+ * backward from the end. v[off + k] is the furthest x reached on diagonal
+ * k (counted from the path's own end), -1 where none yet.
+ */
+struct path {
+	long *v;
+	long kstart, kend;	/* diagonals left behind at either side */
+	int back;
+};
+
+/* Extend path p on diagonal k at cost d, following its snake. */
+static long extend(struct path *p, long off, long k, long d, const long *a,
+		   long n, const long *b, long m)
+{
+	long *v = p->v + off, x, y;
+
+	if (k == -d || (k != d && v[k - 1] < v[k + 1]))
+		x = v[k + 1];
+	else
+		x = v[k - 1] + 1;
+	for (y = x - k; x < n && y < m; x++, y++)
+		if (p->back ? a[n - x - 1] != b[m - y - 1] : a[x] != b[y])
+			break;
+	v[k] = x;
+	return x;
+}
+
+/*
  * Myers' middle snake in linear space (as diff-match-patch's bisect):
  * split the problem where the forward and backward paths meet, then solve
  * both halves. O((N+M)D) time.
@@ -733,73 +761,50 @@ static void bisect(const long *a, long n, const long *b, long m, char *del,
 		   char *ins)
 {
 	long max_d = (n + m + 1) / 2, off = max_d, vlen = 2 * max_d + 2;
-	long delta = n - m, d, k, i, x1, y1, x2, y2, sx = 0, sy = 0;
-	long k1start = 0, k1end = 0, k2start = 0, k2end = 0, ko;
-	long *v1 = xmalloc(vlen * sizeof(*v1));
-	long *v2 = xmalloc(vlen * sizeof(*v2));
-	int front = delta % 2 != 0, found = 0;
+	long delta = n - m, d, k, i, x, ko, fk, sx = 0, sy = 0;
+	struct path paths[2] = { { NULL, 0, 0, 0 }, { NULL, 0, 0, 1 } };
+	int front = delta % 2 != 0, found = 0, dir;
 
-	for (i = 0; i < vlen; i++)
-		v1[i] = v2[i] = -1;
-	v1[off + 1] = 0;
-	v2[off + 1] = 0;
+	for (dir = 0; dir < 2; dir++) {
+		paths[dir].v = xmalloc(vlen * sizeof(*paths[dir].v));
+		for (i = 0; i < vlen; i++)
+			paths[dir].v[i] = -1;
+		paths[dir].v[off + 1] = 0;
+	}
 	for (d = 0; d < max_d && !found; d++) {
-		for (k = -d + k1start; k <= d - k1end && !found; k += 2) {
-			ko = off + k;
-			if (k == -d || (k != d && v1[ko - 1] < v1[ko + 1]))
-				x1 = v1[ko + 1];
-			else
-				x1 = v1[ko - 1] + 1;
-			y1 = x1 - k;
-			while (x1 < n && y1 < m && a[x1] == b[y1]) {
-				x1++;
-				y1++;
-			}
-			v1[ko] = x1;
-			if (x1 > n) {
-				k1end += 2;
-			} else if (y1 > m) {
-				k1start += 2;
-			} else if (front) {
-				ko = off + delta - k;
-				if (ko >= 0 && ko < vlen && v2[ko] != -1 &&
-				    x1 >= n - v2[ko]) {
-					sx = x1;
-					sy = y1;
-					found = 1;
+		for (dir = 0; dir < 2 && !found; dir++) {
+			struct path *p = &paths[dir];
+			const long *other = paths[!dir].v;
+
+			for (k = -d + p->kstart; k <= d - p->kend && !found;
+			     k += 2) {
+				x = extend(p, off, k, d, a, n, b, m);
+				if (x > n) {
+					p->kend += 2;
+					continue;
 				}
-			}
-		}
-		for (k = -d + k2start; k <= d - k2end && !found; k += 2) {
-			ko = off + k;
-			if (k == -d || (k != d && v2[ko - 1] < v2[ko + 1]))
-				x2 = v2[ko + 1];
-			else
-				x2 = v2[ko - 1] + 1;
-			y2 = x2 - k;
-			while (x2 < n && y2 < m &&
-			       a[n - x2 - 1] == b[m - y2 - 1]) {
-				x2++;
-				y2++;
-			}
-			v2[ko] = x2;
-			if (x2 > n) {
-				k2end += 2;
-			} else if (y2 > m) {
-				k2start += 2;
-			} else if (!front) {
-				ko = off + delta - k;
-				if (ko >= 0 && ko < vlen && v1[ko] != -1 &&
-				    v1[ko] >= n - x2) {
-					sx = v1[ko];
-					sy = off + sx - ko;
-					found = 1;
+				if (x - k > m) {
+					p->kstart += 2;
+					continue;
 				}
+				/* the paths can overlap only on one turn */
+				ko = off + delta - k;
+				if (front == dir || ko < 0 || ko >= vlen ||
+				    other[ko] == -1)
+					continue;
+				/* forward x against backward x */
+				if ((dir ? other[ko] : x) <
+				    n - (dir ? x : other[ko]))
+					continue;
+				sx = dir ? other[ko] : x;
+				fk = dir ? delta - k : k;
+				sy = sx - fk;
+				found = 1;
 			}
 		}
 	}
-	free(v1);
-	free(v2);
+	free(paths[0].v);
+	free(paths[1].v);
 	/* no meeting (nothing in common), or one that would not progress */
 	if (!found || (!sx && !sy) || (sx == n && sy == m)) {
 		memset(del, 1, (size_t)n);

@@ -138,94 +138,110 @@ static void test_wfdiff_one_value_changed(void **state)
 	free(new);
 }
 
-static const char phishing[] =
-	"name: Phishing triage\n"
-	"trigger:\n"
-	"  type: webhook\n"
-	"  integration: phishing_webhook\n"
-	"steps:\n"
-	"  - id: enrich\n"
-	"    type: nested\n"
-	"    workflow: Enrich IOC\n"
-	"  - id: notify\n"
-	"    type: integration\n"
-	"    timeout: 30\n"
-	"    text: |\n"
-	"      Two lines\n"
-	"      of text\n";
-
 static void test_wfdiff_formatting_only(void **state)
 {
 	static const char *const same[] = {
-		"# the phishing flow\n"
+		/* comments, key order, flow style, quoting */
+		"# exported by hand\n"
 		"steps:\n"
-		"- {id: enrich, workflow: \"Enrich IOC\", type: nested}\n"
-		"- type: 'integration'\n"
-		"  id: notify   # tell the SOC\n"
-		"  text: \"Two lines\\nof text\\n\"\n"
-		"  timeout: 30\n"
-		"\n"
-		"trigger: {integration: phishing_webhook, type: webhook}\n"
-		"name: \"Phishing triage\"\n",
-		"{\"name\": \"Phishing triage\", \"trigger\": {\"type\": "
-		"\"webhook\", \"integration\": \"phishing_webhook\"}, "
-		"\"steps\": [{\"id\": \"enrich\", \"type\": \"nested\", "
-		"\"workflow\": \"Enrich IOC\"}, {\"id\": \"notify\", "
-		"\"type\": \"integration\", \"timeout\": 30, \"text\": "
-		"\"Two lines\\nof text\\n\"}]}",
-		"name: Phishing triage\n"
-		"trigger: &t\n"
-		"  type: webhook\n"
-		"  integration: phishing_webhook\n"
+		"- {id: disable_account, type: integration, integration: okta,"
+		" action: deactivate_user,\n"
+		"   input: {user: '{{ $.event.email }}'}}\n"
+		"- type: \"integration\"   # slack\n"
+		"  id: notify\n"
+		"  input:\n"
+		"    text: \"{{ $.event.email }} was offboarded\"\n"
+		"    channel: '#it'\n"
+		"  action: send_message\n"
+		"  integration: slack\n"
+		"- {url: \"https://example.com/close\", type: http, id: close}\n"
+		"trigger: {type: on_demand}\n"
+		"name: 'Offboarding'\n",
+		/* JSON is YAML too */
+		"{\"steps\": [{\"input\": {\"user\": \"{{ $.event.email }}\"},"
+		" \"type\": \"integration\", \"id\": \"disable_account\", "
+		"\"action\": \"deactivate_user\", \"integration\": \"okta\"}, "
+		"{\"id\": \"notify\", \"type\": \"integration\", "
+		"\"integration\": \"slack\", \"action\": \"send_message\", "
+		"\"input\": {\"channel\": \"#it\", \"text\": "
+		"\"{{ $.event.email }} was offboarded\"}}, {\"id\": \"close\","
+		" \"type\": \"http\", \"url\": \"https://example.com/close\"}],"
+		" \"name\": \"Offboarding\", \"trigger\": {\"type\": "
+		"\"on_demand\"}}",
+		/* tags, anchors and aliases, a folded scalar */
+		"name: !!str Offboarding\n"
+		"trigger: {type: &od on_demand}\n"
 		"steps:\n"
-		"  - &e\n"
-		"    id: enrich\n"
-		"    type: !!str nested\n"
-		"    workflow: >-\n"
-		"      Enrich\n"
-		"      IOC\n"
+		"  - id: disable_account\n"
+		"    type: &int integration\n"
+		"    integration: okta\n"
+		"    action: deactivate_user\n"
+		"    input: {user: \"{{ $.event.email }}\"}\n"
 		"  - id: notify\n"
-		"    text: \"Two lines\\n\\\n"
-		"      of text\\n\"\n"
-		"    type: integration\n"
-		"    timeout: 0x1E\n",
+		"    type: *int\n"
+		"    integration: slack\n"
+		"    action: send_message\n"
+		"    input:\n"
+		"      channel: \"#it\"\n"
+		"      text: >-\n"
+		"        {{ $.event.email }}\n"
+		"        was offboarded\n"
+		"  - id: close\n"
+		"    type: http\n"
+		"    url: https://example.com/close\n",
 	};
 	static const char want[] =
-		"name: Phishing triage\n"
+		"name: Offboarding\n"
 		"steps:\n"
-		"  - id: enrich\n"
-		"    type: nested\n"
-		"    workflow: Enrich IOC\n"
+		"  - id: disable_account\n"
+		"    type: integration\n"
+		"    action: deactivate_user\n"
+		"    input:\n"
+		"      user: \"{{ $.event.email }}\"\n"
+		"    integration: okta\n"
 		"  - id: notify\n"
 		"    type: integration\n"
-		"    text: |\n"
-		"      Two lines\n"
-		"      of text\n"
-		"    timeout: 30\n"
+		"    action: send_message\n"
+		"    input:\n"
+		"      channel: \"#it\"\n"
+		"      text: \"{{ $.event.email }} was offboarded\"\n"
+		"    integration: slack\n"
+		"  - id: close\n"
+		"    type: http\n"
+		"    url: https://example.com/close\n"
 		"trigger:\n"
-		"  type: webhook\n"
-		"  integration: phishing_webhook\n";
-	char *base = normalise(phishing, strlen(phishing));
+		"  type: on_demand\n";
+	/* several lines: a block, however they were written */
+	static const char *const lines[] = {
+		"text: \"a\\n  b\\n\"\n", "text: |\n  a\n    b\n",
+		"text: |-\n    a\n    b\n", "text: |-\n  a\n  b\n",
+		"- \" a\\n\\n\\n\"\n", "- |2+\n   a\n\n\n",
+	};
+	char *base = normalise(offboarding, strlen(offboarding)), *n;
 	char a[65], b[65];
 	struct wfdiff d;
 	size_t i;
 
 	(void)state;
 	assert_string_equal(base, want);
+	digest(offboarding, strlen(offboarding), a);
 	for (i = 0; i < ARRAY_SIZE(same); i++) {
-		char *n = normalise(same[i], strlen(same[i]));
-
-		digest(phishing, strlen(phishing), a);
+		n = normalise(same[i], strlen(same[i]));
 		digest(same[i], strlen(same[i]), b);
 		assert_string_equal(a, b);
 		assert_string_equal(n, base);
-		compute(phishing, same[i], NULL, &d);
+		compute(offboarding, same[i], NULL, &d);
 		assert_true(wfdiff_empty(&d));
 		assert_int_equal(d.lines_nr + d.hunks_nr + d.plus + d.minus, 0);
 		wfdiff_release(&d);
 		free(n);
 	}
 	free(base);
+	for (i = 0; i < ARRAY_SIZE(lines); i += 2) {
+		n = normalise(lines[i], strlen(lines[i]));
+		assert_string_equal(n, lines[i + 1]);
+		free(n);
+	}
 }
 
 static void test_wfdiff_steps_added_removed_moved(void **state)
@@ -557,6 +573,13 @@ static void test_wfdiff_large_is_fast_and_right(void **state)
 	buf_release(&new);
 }
 
+/* A small generator (C's example rand), the same on every machine. */
+static unsigned next_rand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 16;
+}
+
 /* The longest common subsequence's length, by dynamic programming. */
 static size_t lcs(const char **a, size_t n, const char **b, size_t m)
 {
@@ -581,7 +604,7 @@ static void test_wfdiff_random_minimal(void **state)
 {
 	static const char *const words[] = { "a", "b", "c", "d", "e" };
 	struct wfdiff_opts opts = WFDIFF_OPTS_INIT;
-	const char *a[40], *b[40];
+	const char *a[120], *b[120];
 	struct buf old = BUF_INIT, new = BUF_INIT;
 	struct wfdiff d;
 	unsigned seed = 12345;
@@ -591,18 +614,14 @@ static void test_wfdiff_random_minimal(void **state)
 	for (round = 0; round < 500; round++) {
 		buf_reset(&old);
 		buf_reset(&new);
-		seed = seed * 1103515245u + 12345u;
-		n = (seed >> 16) % 40;
-		seed = seed * 1103515245u + 12345u;
-		m = (seed >> 16) % 40;
+		n = next_rand(&seed) % ARRAY_SIZE(a);
+		m = next_rand(&seed) % ARRAY_SIZE(b);
 		for (i = 0; i < n; i++) {
-			seed = seed * 1103515245u + 12345u;
-			a[i] = words[(seed >> 16) % ARRAY_SIZE(words)];
+			a[i] = words[next_rand(&seed) % ARRAY_SIZE(words)];
 			buf_addf(&old, "- %s\n", a[i]);
 		}
 		for (i = 0; i < m; i++) {
-			seed = seed * 1103515245u + 12345u;
-			b[i] = words[(seed >> 16) % ARRAY_SIZE(words)];
+			b[i] = words[next_rand(&seed) % ARRAY_SIZE(words)];
 			buf_addf(&new, "- %s\n", b[i]);
 		}
 		opts.context = (int)(round % 4);
@@ -697,6 +716,16 @@ static void round_trip(const char *yaml)
 	free(n);
 }
 
+/* The same for node (stolen) written as JSON. */
+static void round_trip_json(json_t *node)
+{
+	char *text = as_input(node);
+
+	round_trip(text);
+	free(text);
+	json_decref(node);
+}
+
 static void test_wfdiff_tricky_scalars_round_trip(void **state)
 {
 	struct buf key = BUF_INIT;
@@ -730,17 +759,10 @@ static void test_wfdiff_tricky_scalars_round_trip(void **state)
 	buf_addchars(&key, 'k', 1500);
 	buf_addstr(&key, "\n: {a: [b]}\nx: [a]\n");
 	round_trip(key.s);
-	buf_reset(&key);
-	for (i = 0; i < ARRAY_SIZE(tricky); i++) {
-		/* each alone as the whole document */
-		json_t *s = json_string(tricky[i]);
-
-		text = as_input(s);
-		round_trip(text);
-		free(text);
-		json_decref(s);
-	}
 	buf_release(&key);
+	/* each alone as the whole document */
+	for (i = 0; i < ARRAY_SIZE(tricky); i++)
+		round_trip_json(json_string(tricky[i]));
 }
 
 /* Random trees of random tricky text: the digest survives normalising. */
@@ -756,26 +778,19 @@ static void test_wfdiff_random_round_trip(void **state)
 	for (round = 0; round < 400; round++) {
 		json_t *doc = json_object(), *seq = json_array();
 		struct buf s = BUF_INIT;
-		char *text;
 
 		for (i = 0; i < 6; i++) {
 			buf_reset(&s);
-			seed = seed * 1103515245u + 12345u;
-			nr = (seed >> 16) % 6;
-			for (j = 0; j < nr; j++) {
-				seed = seed * 1103515245u + 12345u;
-				buf_addstr(&s, bits[(seed >> 16) %
+			nr = next_rand(&seed) % 6;
+			for (j = 0; j < nr; j++)
+				buf_addstr(&s, bits[next_rand(&seed) %
 						    ARRAY_SIZE(bits)]);
-			}
 			json_array_append_new(seq, json_string(s.s));
 			json_object_set_new(doc, s.s, json_pack("{s:s, s:[s]}",
 					    "v", s.s, "w", s.s));
 		}
 		json_object_set_new(doc, "seq", seq);
-		text = as_input(doc);
-		round_trip(text);
-		free(text);
-		json_decref(doc);
+		round_trip_json(doc);
 		buf_release(&s);
 	}
 }
