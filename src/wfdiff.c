@@ -229,15 +229,19 @@ static void add_literal(struct buf *b, const char *s, size_t len,
 	}
 }
 
-static void add_string(struct buf *b, const char *s, size_t len,
-		       size_t indent, int literal)
+/* Returns 1 when it wrote a block (literal allowed), which ends its line. */
+static int add_string(struct buf *b, const char *s, size_t len,
+		      size_t indent, int literal)
 {
-	if (plain_ok(s, len))
+	if (plain_ok(s, len)) {
 		buf_add(b, s, len);
-	else if (literal && literal_ok(s, len))
+	} else if (literal && literal_ok(s, len)) {
 		add_literal(b, s, len, indent);
-	else
+		return 1;
+	} else {
 		add_quoted(b, s, len);
+	}
+	return 0;
 }
 
 /* A scalar or empty collection, then its newline; a block's lines at
@@ -246,37 +250,17 @@ static void emit_scalar(struct buf *b, const json_t *v, size_t indent)
 {
 	char *text;
 
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		buf_addstr(b, "{}");
-		break;
-	case JSON_ARRAY:
-		buf_addstr(b, "[]");
-		break;
-	case JSON_STRING:
-		add_string(b, json_string_value(v), json_string_length(v),
-			   indent, 1);
-		if (b->len && b->s[b->len - 1] == '\n')
+	if (json_is_string(v)) {
+		if (add_string(b, json_string_value(v), json_string_length(v),
+			       indent, 1))
 			return;
-		break;
-	case JSON_INTEGER:
-		buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		/* as wfyaml_digest writes it: the same number read back */
+	} else if (json_is_object(v) || json_is_array(v)) {
+		buf_addstr(b, json_is_object(v) ? "{}" : "[]");
+	} else {
+		/* null, booleans and numbers as wfyaml_digest writes them */
 		text = json_dumps(v, JSON_ENCODE_ANY);
-		buf_addstr(b, text ? text : "null");
+		buf_addstr(b, text);
 		free(text);
-		break;
-	case JSON_TRUE:
-		buf_addstr(b, "true");
-		break;
-	case JSON_FALSE:
-		buf_addstr(b, "false");
-		break;
-	default:
-		buf_addstr(b, "null");
-		break;
 	}
 	buf_addch(b, '\n');
 }
