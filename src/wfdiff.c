@@ -1023,7 +1023,16 @@ int wfdiff_empty(const struct wfdiff *d)
 		!d->changed_nr && !d->moved_nr && !d->top_changed_nr;
 }
 
-void wfdiff_render_text(const struct wfdiff *d, int colour, struct buf *out)
+/* "… N more lines" when the diff was cut. */
+static void add_trailer(const struct wfdiff *d, struct buf *out)
+{
+	if (d->cut)
+		buf_addf(out, "\xe2\x80\xa6 %zu more line%s\n", d->cut,
+			 d->cut == 1 ? "" : "s");
+}
+
+static void render_lines(const struct wfdiff *d, int colour,
+			 struct buf *out)
 {
 	static const char *const prefix[] = { "", " ", "-", "+" };
 	static const char *const ansi[] = { "\033[36m", "", "\033[31m",
@@ -1037,9 +1046,68 @@ void wfdiff_render_text(const struct wfdiff *d, int colour, struct buf *out)
 		buf_addf(out, "%s%s%s%s\n", paint ? ansi[l->kind] : "",
 			 prefix[l->kind], l->text, paint ? "\033[0m" : "");
 	}
-	if (d->cut)
-		buf_addf(out, "\xe2\x80\xa6 %zu more line%s\n", d->cut,
-			 d->cut == 1 ? "" : "s");
+}
+
+void wfdiff_render_text(const struct wfdiff *d, int colour, struct buf *out)
+{
+	render_lines(d, colour, out);
+	add_trailer(d, out);
+}
+
+void wfdiff_render_markdown(const struct wfdiff *d, struct buf *out)
+{
+	buf_addstr(out, "```diff\n");
+	render_lines(d, 0, out);
+	buf_addstr(out, "```\n");
+	add_trailer(d, out);
+}
+
+static json_t *names_json(char **names, size_t nr)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		json_array_append_new(a, utf8_json_string(names[i]));
+	return a;
+}
+
+json_t *wfdiff_json(const struct wfdiff *d)
+{
+	static const char *const kinds[] = { "hunk", "context", "removed",
+		"added" };
+	struct buf summary = BUF_INIT;
+	json_t *hunks = json_array(), *lines, *j;
+	size_t h, i;
+
+	for (h = 0; h < d->hunks_nr; h++) {
+		const struct wfdiff_hunk *hk = &d->hunks[h];
+
+		lines = json_array();
+		for (i = hk->line + 1; i < hk->line + hk->lines_nr; i++)
+			json_array_append_new(lines, json_pack("{s:s, s:o}",
+				"kind", kinds[d->lines[i].kind], "text",
+				utf8_json_string(d->lines[i].text)));
+		json_array_append_new(hunks, json_pack("{s:I, s:I, s:I, s:I, "
+			"s:o}", "old_start", (json_int_t)hk->old_start,
+			"old_lines", (json_int_t)hk->old_nr, "new_start",
+			(json_int_t)hk->new_start, "new_lines",
+			(json_int_t)hk->new_nr, "lines", lines));
+	}
+	wfdiff_summary_text(d, &summary);
+	j = json_pack("{s:s, s:{s:o, s:o, s:o, s:o}, s:o, s:I, s:I, s:I, "
+		      "s:o}", "summary", summary.s, "steps",
+		      "added", names_json(d->added, d->added_nr),
+		      "removed", names_json(d->removed, d->removed_nr),
+		      "changed", names_json(d->changed, d->changed_nr),
+		      "moved", names_json(d->moved, d->moved_nr),
+		      "top_changed", names_json(d->top_changed,
+						d->top_changed_nr),
+		      "plus", (json_int_t)d->plus,
+		      "minus", (json_int_t)d->minus,
+		      "cut", (json_int_t)d->cut, "hunks", hunks);
+	buf_release(&summary);
+	return j;
 }
 
 /* "N what (a, b, c)", at most five names. */

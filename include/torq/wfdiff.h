@@ -2,6 +2,7 @@
 #define TORQ_WFDIFF_H
 
 #include <stddef.h>
+#include <jansson.h>
 
 #include "torq/buf.h"
 
@@ -150,6 +151,22 @@ int wfdiff_empty(const struct wfdiff *d);
  * ANSI red for '-', green for '+', cyan for headers.
  */
 void wfdiff_render_text(const struct wfdiff *d, int colour, struct buf *out);
+
+/*
+ * The same inside a Markdown ```diff fence (no colour); the trailer
+ * follows the fence. Every diff line starts with ' ', '-', '+' or "@@",
+ * so none can close the fence.
+ */
+void wfdiff_render_markdown(const struct wfdiff *d, struct buf *out);
+
+/*
+ * Everything as JSON, a new reference: {"summary", "steps": {"added",
+ * "removed", "changed", "moved"}, "top_changed", "plus", "minus", "cut",
+ * "hunks": [{"old_start", "old_lines", "new_start", "new_lines",
+ * "lines": [{"kind": "context" | "removed" | "added", "text"}]}]}, the
+ * hunks and lines those kept.
+ */
+json_t *wfdiff_json(const struct wfdiff *d);
 
 /*
  * Append one line without newline: "steps: 1 added (x), 1 changed

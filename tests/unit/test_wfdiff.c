@@ -429,6 +429,7 @@ static void test_wfdiff_cut(void **state)
 	struct wfdiff_opts opts = WFDIFF_OPTS_INIT;
 	struct buf old = BUF_INIT, new = BUF_INIT, out = BUF_INIT;
 	struct wfdiff d;
+	json_t *json, *hunks;
 	size_t i, total;
 
 	(void)state;
@@ -458,6 +459,24 @@ static void test_wfdiff_cut(void **state)
 	buf_reset(&new);
 	buf_addf(&new, "\n\xe2\x80\xa6 %zu more lines\n", total - 12);
 	assert_non_null(strstr(out.s, new.s));
+	buf_reset(&out);
+	wfdiff_render_markdown(&d, &out);
+	assert_int_equal(strncmp(out.s, "```diff\n@@ -1,6 +1,6 @@\n", 24), 0);
+	buf_reset(&new);
+	buf_addf(&new, "\n```\n\xe2\x80\xa6 %zu more lines\n", total - 12);
+	assert_string_equal(out.s + out.len - new.len, new.s);
+	json = wfdiff_json(&d);
+	assert_int_equal(json_integer_value(json_object_get(json, "cut")),
+			 total - 12);
+	hunks = json_object_get(json, "hunks");
+	assert_int_equal(json_array_size(hunks), 2);
+	/* the second hunk's header and three of its lines were kept */
+	assert_int_equal(json_array_size(json_object_get(
+		json_array_get(hunks, 1), "lines")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(json_array_get(hunks, 0), "lines"), 2),
+		"kind")), "removed");
+	json_decref(json);
 	wfdiff_release(&d);
 
 	buf_release(&old);
