@@ -7,9 +7,8 @@
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
-/* Load yaml into *root (a new reference), or say why not. */
-static int parse(const char *name, const char *yaml, size_t len,
-		 json_t **root, struct buf *err)
+int wfyaml_load(const char *name, const char *yaml, size_t len,
+		json_t **root, struct buf *err)
 {
 	struct doc doc;
 	struct diag_list diags;
@@ -46,7 +45,7 @@ int wfyaml_digest(const char *name, const char *yaml, size_t len,
 	char *text = NULL;
 	int ret = -1;
 
-	if (parse(name, yaml, len, &root, err))
+	if (wfyaml_load(name, yaml, len, &root, err))
 		goto out;
 	text = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT |
 			  JSON_ENCODE_ANY);
@@ -105,7 +104,7 @@ int wfyaml_nested(const char *name, const char *yaml, size_t len,
 
 	*out = NULL;
 	*nr = 0;
-	if (parse(name, yaml, len, &root, err))
+	if (wfyaml_load(name, yaml, len, &root, err))
 		goto out;
 	collect_nested(root, &n);
 	if (n.nr)

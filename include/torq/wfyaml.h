@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "torq/buf.h"
 
 /*
@@ -10,6 +12,14 @@
  * text alone (no I/O). name says where the text came from in messages: a
  * file name, or "workflow 'X' in the source workspace".
  */
+
+/*
+ * Load yaml with the loader (load.h) into *root, a new reference (json
+ * null for an empty text). Returns 0, or -1 with a message in err (*root
+ * then NULL): "NAME: line L, column C: what is wrong".
+ */
+int wfyaml_load(const char *name, const char *yaml, size_t len,
+		json_t **root, struct buf *err);
 
 /*
  * SHA-256 of the YAML's meaning: the tree the loader makes of it (load.h),
