@@ -14,6 +14,7 @@
 #include "torq/rfc3339.h"
 #include "torq/suggest.h"
 #include "torq/target.h"
+#include "torq/wfdiff.h"
 #include "torq/wrapper.h"
 
 #include "torq/banned.h"
@@ -100,6 +101,10 @@ static void step_release(struct plan_step *s)
 	}
 	free(s->changes);
 	free(s->deps);
+	if (s->diff) {
+		wfdiff_release(s->diff);
+		free(s->diff);
+	}
 }
 
 void plan_release(struct plan *p)
@@ -1280,6 +1285,34 @@ static void visit(struct wf_ctx *w, size_t i, struct buf *trail)
 	buf_setlen(trail, len);
 }
 
+/*
+ * What the reviewer sees of a workflow's new content: live (NULL for an
+ * import) against wf. NULL when a side's YAML was not read (or, which
+ * cannot be as both were digested, does not load).
+ */
+static struct wfdiff *workflow_diff(const struct model_workflow *live,
+				    const struct model_workflow *wf)
+{
+	struct wfdiff_opts o = WFDIFF_OPTS_INIT;
+	struct wfdiff *d;
+	struct buf err = BUF_INIT;
+
+	if (!wf->content || (live && !live->content))
+		return NULL;
+	o.max_lines = PLAN_DIFF_LINES;
+	d = xcalloc(1, sizeof(*d));
+	if (wfdiff_compute("the live revision", live ? live->content : NULL,
+			   live ? strlen(live->content) : 0,
+			   wf->file ? wf->file : "the source's revision",
+			   wf->content, strlen(wf->content), &o, d, &err)) {
+		wfdiff_release(d);
+		free(d);
+		d = NULL;
+	}
+	buf_release(&err);
+	return d;
+}
+
 static void plan_one_workflow(struct wf_ctx *w, size_t i)
 {
 	struct ctx *c = w->c;
@@ -1321,6 +1354,7 @@ static void plan_one_workflow(struct wf_ctx *w, size_t i)
 	}
 	if (st->content_step >= 0) {
 		s = (size_t)st->content_step;
+		step_at(c, s)->diff = workflow_diff(l, wf);
 		step_at(c, s)->desired = (long)i;
 		step_at(c, s)->live = st->live;
 		/* the integrations and runners it may use come first */

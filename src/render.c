@@ -8,6 +8,7 @@
 #include "torq/plan.h"
 #include "torq/render.h"
 #include "torq/utf8.h"
+#include "torq/wfdiff.h"
 #include "torq/wrapper.h"
 
 #include "torq/banned.h"
@@ -22,6 +23,7 @@
 #define GREEN	"\033[32m"
 #define YELLOW	"\033[33m"
 #define RED	"\033[31m"
+#define CYAN	"\033[36m"
 #define BOLD	"\033[1m"
 #define RESET	"\033[0m"
 
@@ -126,6 +128,66 @@ static int tag_step(enum plan_step_kind k)
 	return k == STEP_ADD_TAG || k == STEP_REMOVE_TAG;
 }
 
+/* Lines of a workflow's diff, under its summary line. */
+#define DIFF_INDENT 8
+
+/*
+ * "steps: 1 changed (notify)", cleaned; for an import, "all new; steps: 2
+ * added (a, b)" (every top-level key is new: no news).
+ */
+static void add_diff_summary(struct buf *out, const struct plan_step *s)
+{
+	struct buf raw = BUF_INIT;
+	struct wfdiff steps_only = *s->diff;
+
+	if (s->kind == STEP_IMPORT_WORKFLOW) {
+		buf_addstr(&raw, "all new; ");
+		steps_only.top_changed_nr = 0;
+	}
+	wfdiff_summary_text(&steps_only, &raw);
+	utf8_add_clean(out, raw.s);
+	buf_release(&raw);
+}
+
+/*
+ * A workflow's unified diff, its lines at indent (a context line of
+ * nothing is left empty, not a lone space), each '-' red and '+' green
+ * with colour, then "... N more lines" when the plan cut it.
+ */
+static void add_diff_lines(struct buf *out, const struct wfdiff *d,
+			   size_t indent, int color)
+{
+	static const char sign[] = { 0, ' ', '-', '+' };
+	const char *paint;
+	size_t i, start;
+
+	for (i = 0; i < d->lines_nr; i++) {
+		const struct wfdiff_line *l = &d->lines[i];
+
+		paint = !color ? "" : l->kind == WFDIFF_DEL ? RED :
+			l->kind == WFDIFF_ADD ? GREEN :
+			l->kind == WFDIFF_HUNK ? CYAN : "";
+		buf_addchars(out, ' ', indent);
+		start = out->len;
+		buf_addstr(out, paint);
+		if (sign[l->kind])
+			buf_addch(out, sign[l->kind]);
+		utf8_add_clean(out, l->text);
+		if (*paint)
+			buf_addstr(out, RESET);
+		/* no line ends in white space */
+		while (out->len > start - indent &&
+		       out->s[out->len - 1] == ' ')
+			buf_setlen(out, out->len - 1);
+		buf_addch(out, '\n');
+	}
+	if (d->cut) {
+		buf_addchars(out, ' ', indent);
+		buf_addf(out, "... %zu more line%s (see the workflow's file)\n",
+			 d->cut, d->cut == 1 ? "" : "s");
+	}
+}
+
 /* A step inside its object's block. */
 static void render_step(struct buf *out, const struct style *st,
 			const struct plan_step *s)
@@ -146,6 +208,17 @@ static void render_step(struct buf *out, const struct style *st,
 		add_change_line(out, st, &s->changes[i]);
 	if (s->kind == STEP_PUBLISH_WORKFLOW && !s->changes_nr)
 		add_line(out, st, FIELD_INDENT, 0, "published: false -> true");
+	if (s->diff) {
+		/* Markdown shows the diff itself below the plan's block */
+		buf_reset(&line);
+		buf_addstr(&line, "diff: ");
+		add_diff_summary(&line, s);
+		if (st->diff)
+			buf_addstr(&line, " (below)");
+		add_line(out, st, FIELD_INDENT, 0, line.s);
+		if (!st->diff)
+			add_diff_lines(out, s->diff, DIFF_INDENT, st->color);
+	}
 	buf_release(&line);
 }
 
@@ -526,6 +599,73 @@ static void add_md_code(struct buf *out, const char *s)
 	buf_release(&clean);
 }
 
+/* Text inside HTML (a <summary>): what could make a tag is an entity. */
+static void add_html_text(struct buf *out, const char *s)
+{
+	struct buf clean = BUF_INIT;
+	const char *c;
+
+	utf8_add_clean(&clean, s);
+	for (c = clean.s; *c; c++) {
+		if (*c == '&')
+			buf_addstr(out, "&amp;");
+		else if (*c == '<')
+			buf_addstr(out, "&lt;");
+		else if (*c == '>')
+			buf_addstr(out, "&gt;");
+		else
+			buf_addch(out, *c);
+	}
+	buf_release(&clean);
+}
+
+/* Room the workflows' diffs may take in a comment (GitHub's is 65536). */
+#define MD_DIFF_BUDGET 40000
+
+/*
+ * Each workflow's diff, folded (<details>), below the plan's block: the
+ * summary line shows, the diff opens on a click. Past the budget a diff
+ * is left out, saying where to see it.
+ */
+static void add_md_diffs(struct buf *out, const struct plan *p)
+{
+	struct buf body = BUF_INIT, title = BUF_INIT;
+	size_t i, fence, used = 0;
+
+	for (i = 0; i < p->steps_nr; i++) {
+		const struct plan_step *s = &p->steps[i];
+
+		if (!s->diff)
+			continue;
+		buf_reset(&body);
+		buf_reset(&title);
+		add_diff_lines(&body, s->diff, 0, 0);
+		buf_addf(&title, "workflow '%s': ", s->identity);
+		add_diff_summary(&title, s);
+		buf_addstr(out, "\n<details><summary>");
+		add_html_text(out, title.s);
+		buf_addstr(out, "</summary>\n\n");
+		if (used + body.len > MD_DIFF_BUDGET) {
+			buf_addstr(out, "The diff is left out: the comment "
+				   "would be too long. `torq-apply plan` "
+				   "shows it.\n");
+		} else {
+			used += body.len;
+			fence = longest_run(body.s, '`') + 1;
+			if (fence < 3)
+				fence = 3;
+			buf_addchars(out, '`', fence);
+			buf_addstr(out, "diff\n");
+			buf_addstr(out, body.s);
+			buf_addchars(out, '`', fence);
+			buf_addch(out, '\n');
+		}
+		buf_addstr(out, "\n</details>\n");
+	}
+	buf_release(&body);
+	buf_release(&title);
+}
+
 /* Per kind, a table: the kinds the plan changes. */
 static void add_md_by_kind(struct buf *out, const struct plan *p)
 {
@@ -640,6 +780,7 @@ void render_markdown(const struct plan *p, struct buf *out)
 		buf_addstr(out, body.s);
 		buf_addchars(out, '`', fence);
 		buf_addch(out, '\n');
+		add_md_diffs(out, p);
 	}
 	if (p->unmanaged_nr)
 		buf_addstr(out, p->prune ? "\nKept (not in the manifest, but "
@@ -702,6 +843,8 @@ static json_t *step_json(const struct plan_step *s, size_t index)
 		json_object_set_new(j, "duplicate", json_true());
 	if (tag_step(s->kind))
 		json_object_set_new(j, "tag", utf8_json_string(s->detail));
+	if (s->diff)
+		json_object_set_new(j, "diff", wfdiff_json(s->diff));
 	for (i = 0; i < s->changes_nr; i++) {
 		const struct plan_change *ch = &s->changes[i];
 

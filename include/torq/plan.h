@@ -7,6 +7,10 @@
 #include "torq/model.h"
 
 struct target;
+struct wfdiff;
+
+/* Diff lines a workflow's diff keeps in a plan; the rest are counted. */
+#define PLAN_DIFF_LINES 120
 
 /*
  * The planner: desired state + live state -> the ordered, idempotent
@@ -85,6 +89,12 @@ struct plan_step {
 	 * what the manifest says lives on in the copy kept.
 	 */
 	int duplicate;
+	/*
+	 * An import or update of a workflow: what changes in it (the live
+	 * revision's YAML against the file's or the source's), or NULL when
+	 * a side's YAML was not read.
+	 */
+	struct wfdiff *diff;
 	const struct mark *mark;	/* where the manifest says so, or NULL */
 };
 

@@ -13,6 +13,7 @@
 #include "torq/doc.h"
 #include "torq/plan.h"
 #include "torq/render.h"
+#include "torq/wfdiff.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
 
@@ -964,6 +965,156 @@ static void test_render_json_empty_and_not_utf8(void **state)
 	plan_release(&p);
 }
 
+
+/* A workflow's diff on the last step: old (NULL: an import) to new. */
+static void diff(struct plan *p, const char *old, const char *new,
+		 size_t max_lines)
+{
+	struct wfdiff_opts o = WFDIFF_OPTS_INIT;
+	struct plan_step *s = last(p);
+	struct buf err = BUF_INIT;
+
+	o.max_lines = max_lines;
+	s->diff = xcalloc(1, sizeof(*s->diff));
+	assert_int_equal(wfdiff_compute("old", old, old ? strlen(old) : 0,
+					"new", new, strlen(new), &o, s->diff,
+					&err), 0);
+	buf_release(&err);
+}
+
+static const char flow_old[] =
+	"name: F\nsteps:\n  - id: a\n    type: http\n  - id: b\n"
+	"    type: http\n    url: https://x.example/old\n"
+	"    body: \"line one\\n\\nline three\"\n";
+static const char flow_new[] =
+	"name: F\nsteps:\n  - id: a\n    type: http\n  - id: b\n"
+	"    type: http\n    url: https://x.example/new\n"
+	"    body: \"line one\\n\\nline three\"\n";
+
+/*
+ * Text: the summary and the diff inside the workflow's block, a context
+ * line of nothing left empty, colours only when asked.
+ */
+static void test_render_workflow_diff_text(void **state)
+{
+	struct plan p;
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	start(&p, "w", 1);
+	step(&p, STEP_UPDATE_WORKFLOW, "F", "wf-1");
+	change(&p, "content", NULL, "(as in the file)", 0);
+	diff(&p, flow_old, flow_new, 0);
+	counts(&p, 0, 1, 0, 0);
+	render_text(&p, 0, &out);
+	assert_non_null(strstr(out.s,
+		"  ~ workflow 'F'\n"
+		"      content: (as in the file)\n"
+		"      diff: steps: 1 changed (b)\n"
+		"        @@ -8,4 +8,4 @@\n"
+		"               line one\n"
+		"\n"
+		"               line three\n"
+		"        -    url: https://x.example/old\n"
+		"        +    url: https://x.example/new\n"));
+	assert_tidy(out.s);
+	assert_null(strchr(out.s, '\033'));
+	buf_reset(&out);
+	render_text(&p, 1, &out);
+	assert_non_null(strstr(out.s, "\033[31m-    url: https://x.example/old"
+			       "\033[0m\n"));
+	assert_non_null(strstr(out.s, "\033[32m+    url: https://x.example/new"
+			       "\033[0m\n"));
+	buf_release(&out);
+	plan_release(&p);
+}
+
+/* Cut to a few lines, the rest counted; an import is "all new". */
+static void test_render_workflow_diff_cut(void **state)
+{
+	struct plan p;
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	start(&p, "w", 1);
+	step(&p, STEP_IMPORT_WORKFLOW, "F", NULL);
+	diff(&p, NULL, flow_new, 4);
+	counts(&p, 1, 0, 0, 0);
+	render_text(&p, 0, &out);
+	assert_non_null(strstr(out.s,
+		"      diff: all new; steps: 2 added (a, b)\n"
+		"        @@ -0,0 +1,11 @@\n"
+		"        +name: F\n"
+		"        +steps:\n"
+		"        +  - id: a\n"
+		"        ... 8 more lines (see the workflow's file)\n"));
+	assert_tidy(out.s);
+	buf_release(&out);
+	plan_release(&p);
+}
+
+/*
+ * Markdown: each diff folded below the plan's block, its title escaped
+ * as HTML, its fence longer than any backticks the YAML holds.
+ */
+static void test_render_workflow_diff_markdown(void **state)
+{
+	struct plan p;
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	start(&p, "w", 1);
+	step(&p, STEP_UPDATE_WORKFLOW, "<b>F</b> & co", "wf-1");
+	change(&p, "content", NULL, "(as in the file)", 0);
+	diff(&p, "name: F\nsteps:\n  - id: a\n    run: \"```\"\n",
+	     "name: F\nsteps:\n  - id: a\n    run: \"````x\"\n", 0);
+	counts(&p, 0, 1, 0, 0);
+	kind_counts(&p, RES_WORKFLOW, 0, 1, 0);
+	render_markdown(&p, &out);
+	assert_non_null(strstr(out.s, "      diff: steps: 1 changed (a) "
+			       "(below)\n"));
+	assert_non_null(strstr(out.s,
+		"<details><summary>workflow '&lt;b&gt;F&lt;/b&gt; &amp; co': "
+		"steps: 1 changed (a)</summary>\n"
+		"\n"
+		"`````diff\n"
+		"@@ -1,4 +1,4 @@\n"
+		" name: F\n"
+		" steps:\n"
+		"   - id: a\n"
+		"-    run: \"```\"\n"
+		"+    run: \"````x\"\n"
+		"`````\n"
+		"\n"
+		"</details>\n"));
+	assert_tidy(out.s);
+	buf_release(&out);
+	plan_release(&p);
+}
+
+/* JSON: the step carries the diff, summary, steps and hunks. */
+static void test_render_workflow_diff_json(void **state)
+{
+	struct plan p;
+	json_t *j, *d;
+
+	(void)state;
+	start(&p, "w", 1);
+	step(&p, STEP_UPDATE_WORKFLOW, "F", "wf-1");
+	diff(&p, flow_old, flow_new, 0);
+	j = reparse(render_json(&p));
+	d = json_object_get(json_array_get(json_object_get(j, "steps"), 0),
+			    "diff");
+	assert_non_null(d);
+	assert_string_equal(str_at(d, "summary"), "steps: 1 changed (b)");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+		json_object_get(d, "steps"), "changed"), 0)), "b");
+	assert_int_equal(json_integer_value(json_object_get(d, "plus")), 1);
+	assert_int_equal(json_array_size(json_object_get(d, "hunks")), 1);
+	json_decref(j);
+	plan_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -980,6 +1131,10 @@ int main(void)
 		cmocka_unit_test(test_render_json_structure),
 		cmocka_unit_test(test_render_json_exact),
 		cmocka_unit_test(test_render_json_empty_and_not_utf8),
+		cmocka_unit_test(test_render_workflow_diff_text),
+		cmocka_unit_test(test_render_workflow_diff_cut),
+		cmocka_unit_test(test_render_workflow_diff_markdown),
+		cmocka_unit_test(test_render_workflow_diff_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
