@@ -370,6 +370,15 @@ static void test_wfdiff_import_and_delete(void **state)
 	compute("name: X\n", "", NULL, &d);
 	wfdiff_render_text(&d, 0, &out);
 	assert_string_equal(out.s, "@@ -1 +0,0 @@\n-name: X\n");
+	wfdiff_release(&d);
+
+	/* long lists are cut in the summary */
+	buf_reset(&out);
+	compute(NULL, "steps: [{id: a}, {id: b}, {id: c}, {id: d}, {id: e}, "
+		"{id: f}, {id: g}]\n", NULL, &d);
+	wfdiff_summary_text(&d, &out);
+	assert_string_equal(out.s, "steps: 7 added (a, b, c, d, e and 2 more)");
+	assert_false(wfdiff_empty(&d));
 	buf_release(&out);
 	wfdiff_release(&d);
 }
