@@ -705,8 +705,16 @@ static void intern(struct lines *a, struct lines *b)
 	free(table);
 }
 
+/*
+ * The diagonals Myers' search may try in all, a second or so: a
+ * diff beyond it (tens of thousands of lines changed apart from each
+ * other) shows what is left of each region as removed and added, still a
+ * right diff, only not the shortest.
+ */
+#define DIFF_COST_MAX (1L << 28)
+
 static void diff_range(const long *a, long n, const long *b, long m,
-		       char *del, char *ins);
+		       char *del, char *ins, long *budget);
 
 /*
  * One of the two paths of Myers' search: forward from the start, or
@@ -742,7 +750,7 @@ static long extend(struct path *p, long off, long k, long d, const long *a,
  * both halves. O((N+M)D) time.
  */
 static void bisect(const long *a, long n, const long *b, long m, char *del,
-		   char *ins)
+		   char *ins, long *budget)
 {
 	long max_d = (n + m + 1) / 2, off = max_d, vlen = 2 * max_d + 2;
 	long delta = n - m, d, k, i, x, ko, fk, sx = 0, sy = 0;
@@ -755,7 +763,8 @@ static void bisect(const long *a, long n, const long *b, long m, char *del,
 			paths[dir].v[i] = -1;
 		paths[dir].v[off + 1] = 0;
 	}
-	for (d = 0; d < max_d && !found; d++) {
+	for (d = 0; d < max_d && !found && *budget > 0; d++) {
+		*budget -= 2 * d + 1;
 		for (dir = 0; dir < 2 && !found; dir++) {
 			struct path *p = &paths[dir];
 			const long *other = paths[!dir].v;
@@ -795,13 +804,14 @@ static void bisect(const long *a, long n, const long *b, long m, char *del,
 		memset(ins, 1, (size_t)m);
 		return;
 	}
-	diff_range(a, sx, b, sy, del, ins);
-	diff_range(a + sx, n - sx, b + sy, m - sy, del + sx, ins + sy);
+	diff_range(a, sx, b, sy, del, ins, budget);
+	diff_range(a + sx, n - sx, b + sy, m - sy, del + sx, ins + sy,
+		   budget);
 }
 
 /* Mark in del the lines of a not kept, in ins the lines of b added. */
 static void diff_range(const long *a, long n, const long *b, long m,
-		       char *del, char *ins)
+		       char *del, char *ins, long *budget)
 {
 	while (n && m && a[0] == b[0]) {
 		a++;
@@ -820,7 +830,7 @@ static void diff_range(const long *a, long n, const long *b, long m,
 		memset(ins, 1, (size_t)m);
 		return;
 	}
-	bisect(a, n, b, m, del, ins);
+	bisect(a, n, b, m, del, ins, budget);
 }
 
 /* One entry of the edit script: kind, and the lines before it per side. */
@@ -900,13 +910,14 @@ static void diff_texts(const char *old, size_t old_len, const char *new,
 	char *del, *ins;
 	size_t i = 0, j = 0, nr = 0, start, last, next, end, done = 0;
 	size_t lines_alloc = 0, hunks_alloc = 0;
+	long budget = DIFF_COST_MAX;
 
 	split_lines(old, old_len, &a);
 	split_lines(new, new_len, &b);
 	intern(&a, &b);
 	del = xcalloc(a.nr + 1, 1);
 	ins = xcalloc(b.nr + 1, 1);
-	diff_range(a.id, (long)a.nr, b.id, (long)b.nr, del, ins);
+	diff_range(a.id, (long)a.nr, b.id, (long)b.nr, del, ins, &budget);
 	e = xmalloc((a.nr + b.nr + 1) * sizeof(*e));
 	while (i < a.nr || j < b.nr) {
 		e[nr].a = i;

@@ -107,7 +107,10 @@ struct wfdiff_opts {
  * a text's top level is not a mapping, the whole text is one key "" and
  * its steps none.
  *
- * The diff: lines of every hunk; cut is how many more lines the diff has
+ * The diff: lines of every hunk, of the shortest diff there is (Myers);
+ * unless finding it would take more than a second or so (tens of
+ * thousands of changed lines interleaved with unchanged ones), then of a
+ * right but longer one. cut is how many more lines the diff has
  * beyond lines_nr (0 when whole); plus and minus count its '+' and '-'
  * lines before the cut. old_text and new_text are the normalised texts
  * ("" for an absent side).
@@ -170,8 +173,9 @@ json_t *wfdiff_json(const struct wfdiff *d);
 
 /*
  * Append one line without newline: "steps: 1 added (x), 1 changed
- * (notify); trigger changed", or "no change". Lists of more than five
- * names end "and N more".
+ * (notify); trigger changed"; "steps changed" when only the diff shows
+ * it (items of "steps" that are not mappings); or "no change". Lists of
+ * more than five names end "and N more".
  */
 void wfdiff_summary_text(const struct wfdiff *d, struct buf *out);
 
