@@ -292,7 +292,7 @@ FUZZ_A_SRC   := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c \
 	tests/fuzz/fuzz_api.c
 FUZZ_S_SRC   := $(filter-out src/sim/main.c src/sim/server.c,$(SIM_SRC)) \
 	$(patsubst %,src/%.c,buf wrapper options suggest load doc diag \
-		sha256 utf8) tests/fuzz/fuzz_sim.c
+		sha256 utf8 secretcmd redact) tests/fuzz/fuzz_sim.c
 FUZZ_HDRS    := $(wildcard include/torq/*.h include/torq/sim/*.h)
 
 build/fuzz/fuzz_manifest: $(FUZZ_M_SRC) $(FUZZ_HDRS)

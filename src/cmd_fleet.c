@@ -31,6 +31,7 @@ struct fleet_cmd {
 	long max_destroy;		/* --max-destroy, -1: not given */
 	struct cli_replace replace;	/* step runners' names */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
+	double secret_timeout;		/* --secret-timeout, 0: default */
 };
 
 
@@ -161,6 +162,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.replace_runners = (const char *const *)fc->replace.names;
 	o.replace_runners_nr = fc->replace.nr;
 	o.lock_timeout = fc->lock_timeout;
+	o.secret_timeout = fc->secret_timeout;
 	o.lock_wait = cli_lock_wait;
 	fleet_run(&f, which, nr, &o, res);
 
@@ -298,6 +300,7 @@ int cmd_fleet(int argc, const char **argv)
 				   "every client (repeatable; only "
 				   "step_runner:NAME)"),
 		CLI_LOCK_TIMEOUT_OPTION(&fc.lock_timeout),
+		CLI_SECRET_TIMEOUT_OPTION(&fc.secret_timeout),
 		OPT_STRING_("api-parallel", 0, &fc.api_parallel, "N",
 			    "API requests in flight per workspace (default 8)"),
 		CONNECT_OPTIONS_COMMON(&fc.co),

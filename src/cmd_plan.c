@@ -32,6 +32,7 @@ struct plan_cmd {
 	int allow_destroy;
 	long max_destroy;		/* --max-destroy, -1: not given */
 	const char *out;
+	double secret_timeout;		/* --secret-timeout, 0: default */
 };
 
 static int save_plan(const char *path, const char *manifest,
@@ -94,6 +95,7 @@ int cmd_plan(int argc, const char **argv)
 		CLI_BRAKE_OPTIONS(&pc.max_destroy, &pc.allow_destroy),
 		OPT_FLAG_("dedupe", 0, &pc.dedupe,
 			  "delete newer identical copies of managed objects"),
+		CLI_SECRET_TIMEOUT_OPTION(&pc.secret_timeout),
 		CONNECT_OPTIONS(&pc.co),
 		OPT_END_(),
 	};
@@ -144,6 +146,7 @@ int cmd_plan(int argc, const char **argv)
 	po.rotate_secrets = pc.rotate;
 	po.dedupe = pc.dedupe;
 	po.strict_secrets = pc.strict;
+	po.secret_timeout = pc.secret_timeout;
 	rc = prepare_plan(&po, &pp, &err);
 	prepared = 1;
 	cli_print_diags(&pp.diags, &pp.doc);
@@ -154,6 +157,10 @@ int cmd_plan(int argc, const char **argv)
 	if (rc == -2) {
 		cli_error("no plan: the manifest asks for what workspace '%s'"
 			  " cannot have", pp.plan.workspace);
+		goto out;
+	}
+	if (rc == -4) {
+		cli_error("no plan: a secret of '%s' could not be read", path);
 		goto out;
 	}
 	if (rc) {

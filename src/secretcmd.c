@@ -572,6 +572,7 @@ void secretcmd_list_release(struct secretcmd_list *l)
 	for (i = 0; i < l->nr; i++) {
 		secretcmd_words_release(&l->items[i].words);
 		free(l->items[i].path);
+		free(l->items[i].where);
 	}
 	free(l->items);
 	secretcmd_list_init(l);
@@ -592,7 +593,7 @@ static int same_words(const struct secretcmd_words *a,
 
 size_t secretcmd_list_add(struct secretcmd_list *l,
 			  struct secretcmd_words *words, char *path,
-			  const struct mark *mark)
+			  const struct mark *mark, const char *where)
 {
 	struct secretcmd *s;
 	size_t i;
@@ -611,6 +612,7 @@ size_t secretcmd_list_add(struct secretcmd_list *l,
 	s->path = path;
 	if (mark)
 		s->mark = *mark;
+	s->where = where && *where ? xstrdup(where) : NULL;
 	return l->nr++;
 }
 

@@ -139,6 +139,7 @@ struct secretcmd {
 	struct secretcmd_words words;
 	char *path;			/* the program, secretcmd_find's */
 	struct mark mark;
+	char *where;			/* its key path, or NULL */
 	const struct secretcmd_result *res;	/* after the batch ran */
 };
 
@@ -151,11 +152,11 @@ void secretcmd_list_init(struct secretcmd_list *l);
 void secretcmd_list_release(struct secretcmd_list *l);
 /*
  * The index of the command of these words, added (words and path stolen,
- * mark copied) when new; when not, words and path are released.
+ * mark and where copied) when new; when not, words and path are released.
  */
 size_t secretcmd_list_add(struct secretcmd_list *l,
 			  struct secretcmd_words *words, char *path,
-			  const struct mark *mark);
+			  const struct mark *mark, const char *where);
 
 /*
  * Running a list's commands in the background while the run reads the
