@@ -573,7 +573,8 @@ out:
 /*
  * Where the reference that starts after "${" at p ends (its '}'), or NULL.
  * A command's reference may hold references: ${secret:cmd:pass show
- * ${client}/key} ends at the second '}'.
+ * ${client}/key} ends at the second '}', as does ${secret:cmd:echo
+ * $${x}} (whose command is "echo ${x}").
  */
 static const char *ref_end(const char *p)
 {
@@ -582,7 +583,9 @@ static const char *ref_end(const char *p)
 	if (strncmp(p, "secret:cmd:", 11))
 		return strchr(p, '}');
 	for (; *p; p++) {
+		/* a literal "$${x}" keeps its braces paired too */
 		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+			depth++;
 			p += 2;
 		} else if (p[0] == '$' && p[1] == '{') {
 			depth++;
