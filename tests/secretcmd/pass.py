@@ -125,14 +125,7 @@ def main():
         os.chmod(script, 0o755)
         open(count, "w").close()
 
-        shipped.copy_tree(root, "manifests", work)
-        os.mkdir(os.path.join(work, "secrets"), 0o700)
-        os.mkdir(os.path.join(work, "traces"), 0o700)
-        key = os.path.join(work, "secrets", "template.json")
-        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.write(fd, json.dumps({"client_id": "sim-admin",
-                                 "client_secret": ORG_SECRET}).encode())
-        os.close(fd)
+        shipped.work_tree(root, work, ORG_SECRET, ("traces",))
         hook = '"${secret:cmd:pass show torq/${client}/slack-webhook}"'
         for m in ("examples/single-workspace.yaml", "templates/soc.yaml"):
             path = os.path.join(work, "manifests", m)

@@ -175,6 +175,20 @@ static void test_secretcmd_run_output(void **state)
 	assert_no_children();
 }
 
+/* Run `sh -c script`: the outcome, and the code when not 0. */
+static void assert_outcome(const char *script, enum secretcmd_outcome want,
+			   int code)
+{
+	struct secretcmd_result r;
+
+	run_sh(script, 5, &r);
+	if (r.outcome != want || r.code != code)
+		fail_msg("'%s': outcome %d code %d, expected %d code %d",
+			 script, r.outcome, r.code, want, code);
+	assert_int_equal(r.out.len, 0);	/* never kept on failure */
+	secretcmd_result_release(&r);
+}
+
 static void test_secretcmd_run_failures(void **state)
 {
 	struct secretcmd_result r;
@@ -182,33 +196,17 @@ static void test_secretcmd_run_failures(void **state)
 	char *argv[] = { "nope", NULL };
 
 	(void)state;
-	run_sh("echo partial; exit 3", 5, &r);
-	assert_int_equal(r.outcome, SECRETCMD_EXIT);
-	assert_int_equal(r.code, 3);
-	assert_int_equal(r.out.len, 0);	/* never kept */
+	assert_outcome("echo partial; exit 3", SECRETCMD_EXIT, 3);
+	assert_outcome("kill -TERM $$", SECRETCMD_SIGNAL, 15);
+	assert_outcome("echo", SECRETCMD_EMPTY, 0);
+	assert_outcome("printf 'a\\377b'", SECRETCMD_NOT_UTF8, 0);
+	assert_outcome("printf 'a\\000b'", SECRETCMD_NOT_UTF8, 0);
+	assert_outcome("head -c 65537 /dev/zero | tr '\\0' x",
+		       SECRETCMD_TOO_LARGE, 0);
+
+	run_sh("exit 3", 5, &r);
 	secretcmd_describe(&r, "sh", &why);
 	assert_string_equal(why.s, "'sh' exited with status 3");
-	secretcmd_result_release(&r);
-
-	run_sh("kill -TERM $$", 5, &r);
-	assert_int_equal(r.outcome, SECRETCMD_SIGNAL);
-	assert_int_equal(r.code, 15);
-	secretcmd_result_release(&r);
-
-	run_sh("echo", 5, &r);
-	assert_int_equal(r.outcome, SECRETCMD_EMPTY);
-	secretcmd_result_release(&r);
-
-	run_sh("printf 'a\\377b'", 5, &r);
-	assert_int_equal(r.outcome, SECRETCMD_NOT_UTF8);
-	secretcmd_result_release(&r);
-	run_sh("printf 'a\\000b'", 5, &r);
-	assert_int_equal(r.outcome, SECRETCMD_NOT_UTF8);
-	secretcmd_result_release(&r);
-
-	run_sh("head -c 65537 /dev/zero | tr '\\0' x", 5, &r);
-	assert_int_equal(r.outcome, SECRETCMD_TOO_LARGE);
-	assert_int_equal(r.out.len, 0);
 	secretcmd_result_release(&r);
 
 	secretcmd_run("/nonexistent/nope", argv, 5, &r);
