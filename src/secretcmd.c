@@ -271,8 +271,11 @@ static void collect(pid_t pid, int out, int err, double timeout,
 		 */
 		ready = poll(fds, (nfds_t)n, exited ? 0 : left > 0.1 ? 100 :
 			     (int)(left * 1000) + 1);
-		if (ready < 0 && errno != EINTR)
+		if (ready < 0 && errno != EINTR) {
+			res->outcome = SECRETCMD_CANNOT_RUN;
+			res->code = errno;
 			break;
+		}
 		if (exited && !ready)
 			break;
 		for (i = 0; i < n; i++) {
