@@ -60,7 +60,7 @@ include packaging/packaging.mk
 .PHONY: demo all deps check unit cases conformance differential valgrind style \
 	bench fuzz install uninstall clean help clienttest readbench \
 	plancases planbench applyrobust fleetbench reportcheck doctorcheck canary \
-	docscheck soak readmeci freshmake traces
+	docscheck soak readmeci freshmake traces passcheck
 
 all: $(TORQ_APPLY)
 
@@ -198,6 +198,12 @@ doctorcheck: $(TORQ_APPLY) $(TORQ_SIM)
 canary: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/canary/canary.py $(TORQ_APPLY) $(TORQ_SIM)
 
+# ${secret:cmd:pass show ...} from a real password store (pass and gpg,
+# from make deps) through plan, apply and a fleet: once per command, and
+# no secret anywhere but in torq-sim.
+passcheck: $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/secretcmd/pass.py $(TORQ_APPLY) $(TORQ_SIM)
+
 # Hundreds of applies of a changing manifest under random faults and
 # SIGKILL, each checked against torq-sim's state (tests/soak/soak.py);
 # SOAK_SECONDS bounds it, SOAK_SEED repeats a run. Not part of check.
@@ -230,8 +236,8 @@ readbench: $(TORQ_SIM) $(READBENCH_BIN)
 # The whole suite: unit tests, JSON-Schema conformance, golden CLI cases,
 # the differential check against python3-jsonschema, and the emulator's.
 check: unit conformance cases differential $(SIM_CHECK) clienttest plancases \
-	traces applyrobust reportcheck doctorcheck canary docscheck readmeci \
-	freshmake installcheck
+	traces applyrobust reportcheck doctorcheck canary passcheck docscheck \
+	readmeci freshmake installcheck
 	@echo "make check: all suites passed ($(if $(SANITIZE),ASan+UBSan,plain) build)"
 
 unit: $(UNIT_BIN)
@@ -292,7 +298,7 @@ FUZZ_A_SRC   := $(LIB_SRC) $(BUILD)/gen/manifest_schema.c \
 	tests/fuzz/fuzz_api.c
 FUZZ_S_SRC   := $(filter-out src/sim/main.c src/sim/server.c,$(SIM_SRC)) \
 	$(patsubst %,src/%.c,buf wrapper options suggest load doc diag \
-		sha256 utf8) tests/fuzz/fuzz_sim.c
+		sha256 utf8 secretcmd redact) tests/fuzz/fuzz_sim.c
 FUZZ_HDRS    := $(wildcard include/torq/*.h include/torq/sim/*.h)
 
 build/fuzz/fuzz_manifest: $(FUZZ_M_SRC) $(FUZZ_HDRS)

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -5,6 +6,7 @@
 
 #include "torq/cli.h"
 #include "torq/lock.h"
+#include "torq/secretcmd.h"
 #include "torq/utf8.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
@@ -146,6 +148,26 @@ int cli_opt_lock_timeout(const struct option *o, const char *arg, void *ctx,
 		return -1;
 	}
 	*timeout = (double)n;
+	return 0;
+}
+
+int cli_opt_secret_timeout(const struct option *o, const char *arg,
+			   void *ctx, struct buf *err)
+{
+	double *timeout = o->target, t;
+	char *end = NULL;
+
+	(void)ctx;
+	errno = 0;
+	t = arg && *arg ? strtod(arg, &end) : -1;
+	/* "nan" and "inf" fail the comparisons */
+	if (errno || !end || *end || !(t > 0 && t <= SECRETCMD_MAX_TIMEOUT)) {
+		buf_addf(err, "--secret-timeout needs seconds above 0 and at "
+			 "most %g (such as 30 or 0.5), not '%s'",
+			 SECRETCMD_MAX_TIMEOUT, arg ? arg : "");
+		return -1;
+	}
+	*timeout = t;
 	return 0;
 }
 

@@ -36,6 +36,7 @@ struct apply_cmd {
 	struct cli_replace replace;	/* step runners' names */
 	struct target_list targets;	/* --target */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
+	double secret_timeout;		/* --secret-timeout, 0: default */
 };
 
 /* The signal that asked apply to stop (SIGTERM, SIGINT), or 0. */
@@ -362,6 +363,7 @@ int cmd_apply(int argc, const char **argv)
 			    "or 'full' (every kind, every workflow's YAML)"),
 		CLI_BRAKE_OPTIONS(&ac.max_destroy, &ac.allow_destroy),
 		CLI_LOCK_TIMEOUT_OPTION(&ac.lock_timeout),
+		CLI_SECRET_TIMEOUT_OPTION(&ac.secret_timeout),
 		CONNECT_OPTIONS(&ac.co),
 		OPT_END_(),
 	};
@@ -467,6 +469,7 @@ int cmd_apply(int argc, const char **argv)
 	po.targets_nr = ac.targets.nr;
 	po.lock = 1;
 	po.lock_timeout = ac.lock_timeout;
+	po.secret_timeout = ac.secret_timeout;
 	po.lock_wait = cli_lock_wait;
 	/*
 	 * The source workspace is only read, never changed: the read that
@@ -476,7 +479,7 @@ int cmd_apply(int argc, const char **argv)
 	rc = prepare_plan(&po, &pp, &err);
 	prepared = 1;
 	cli_print_diags(&pp.diags, &pp.doc);
-	if (rc == -2) {
+	if (rc == -2 || rc == -4) {
 		cli_error("'%s' cannot be applied; nothing was changed", path);
 		goto out;
 	}

@@ -32,6 +32,7 @@ struct fleet_cmd {
 	struct cli_replace replace;	/* step runners' names */
 	struct target_list targets;	/* --target */
 	double lock_timeout;		/* --lock-timeout, -1: for ever */
+	double secret_timeout;		/* --secret-timeout, 0: default */
 };
 
 
@@ -166,6 +167,7 @@ static int run(struct fleet_cmd *fc, int apply, const char *path)
 	o.targets = fc->targets.items;
 	o.targets_nr = fc->targets.nr;
 	o.lock_timeout = fc->lock_timeout;
+	o.secret_timeout = fc->secret_timeout;
 	o.lock_wait = cli_lock_wait;
 	fleet_run(&f, which, nr, &o, res);
 
@@ -304,6 +306,7 @@ int cmd_fleet(int argc, const char **argv)
 				   "every client (repeatable; only "
 				   "step_runner:NAME)"),
 		CLI_LOCK_TIMEOUT_OPTION(&fc.lock_timeout),
+		CLI_SECRET_TIMEOUT_OPTION(&fc.secret_timeout),
 		OPT_STRING_("api-parallel", 0, &fc.api_parallel, "N",
 			    "API requests in flight per workspace (default 8)"),
 		CONNECT_OPTIONS_COMMON(&fc.co),

@@ -33,6 +33,7 @@ struct plan_cmd {
 	long max_destroy;		/* --max-destroy, -1: not given */
 	const char *out;
 	struct target_list targets;	/* --target */
+	double secret_timeout;		/* --secret-timeout, 0: default */
 };
 
 static int save_plan(const char *path, const char *manifest,
@@ -96,6 +97,7 @@ int cmd_plan(int argc, const char **argv)
 		OPT_FLAG_("dedupe", 0, &pc.dedupe,
 			  "delete newer identical copies of managed objects"),
 		CLI_TARGET_OPTION(&pc.targets),
+		CLI_SECRET_TIMEOUT_OPTION(&pc.secret_timeout),
 		CONNECT_OPTIONS(&pc.co),
 		OPT_END_(),
 	};
@@ -148,6 +150,7 @@ int cmd_plan(int argc, const char **argv)
 	po.strict_secrets = pc.strict;
 	po.targets = pc.targets.items;
 	po.targets_nr = pc.targets.nr;
+	po.secret_timeout = pc.secret_timeout;
 	rc = prepare_plan(&po, &pp, &err);
 	prepared = 1;
 	cli_print_diags(&pp.diags, &pp.doc);
@@ -158,6 +161,10 @@ int cmd_plan(int argc, const char **argv)
 	if (rc == -2) {
 		cli_error("no plan: the manifest asks for what workspace '%s'"
 			  " cannot have", pp.plan.workspace);
+		goto out;
+	}
+	if (rc == -4) {
+		cli_error("no plan: a secret of '%s' could not be read", path);
 		goto out;
 	}
 	if (rc) {

@@ -7,7 +7,7 @@
 
 #include "torq/banned.h"
 
-static void log_stderr(void *ctx, const char *line)
+void connect_log(void *ctx, const char *line)
 {
 	(void)ctx;
 	fprintf(stderr, "torq-apply: %s\n", line);
@@ -56,7 +56,7 @@ int connect_open(const struct connect_options *o, struct connection *out,
 	cfg.timeout_ms = timeout * 1000;
 	cfg.pool = o->pool;
 	if (o->verbose)
-		cfg.log = log_stderr;
+		cfg.log = connect_log;
 	if (o->trace) {
 		cfg.trace = trace_hook;
 		cfg.trace_ctx = o->trace;

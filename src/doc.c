@@ -39,6 +39,12 @@ struct doc_secret {
 	size_t len;
 };
 
+struct doc_deferred {
+	json_t *node;
+	struct doc_deferred_part *parts;
+	size_t nr, alloc;
+};
+
 void doc_init(struct doc *doc)
 {
 	memset(doc, 0, sizeof(*doc));
@@ -70,6 +76,19 @@ void doc_release(struct doc *doc)
 	}
 	free(doc->secrets);
 	free(doc->secret_slots);
+	for (i = 0; i < doc->deferred_nr; i++) {
+		struct doc_deferred *d = &doc->deferred[i];
+		size_t j;
+
+		for (j = 0; j < d->nr; j++) {
+			secure_zero(d->parts[j].text, d->parts[j].len);
+			free(d->parts[j].text);
+		}
+		free(d->parts);
+		json_decref(d->node);
+	}
+	free(doc->deferred);
+	secretcmd_list_release(&doc->cmds);
 	doc_init(doc);
 }
 
@@ -543,4 +562,75 @@ const char *doc_display(const struct doc *doc, const json_t *node)
 	if (doc_is_secret(doc, node))
 		return SENSITIVE;
 	return json_string_value(node);
+}
+
+size_t doc_defer_secret(struct doc *doc, json_t *node)
+{
+	struct doc_deferred *d;
+
+	doc_set_secret(doc, node, NULL, 0);
+	ALLOC_GROW(doc->deferred, doc->deferred_nr + 1, doc->deferred_alloc);
+	d = &doc->deferred[doc->deferred_nr];
+	memset(d, 0, sizeof(*d));
+	d->node = json_incref(node);
+	return doc->deferred_nr++;
+}
+
+void doc_deferred_add(struct doc *doc, size_t deferred, const char *text,
+		      size_t len, long cmd)
+{
+	struct doc_deferred *d = &doc->deferred[deferred];
+	struct doc_deferred_part *p;
+
+	ALLOC_GROW(d->parts, d->nr + 1, d->alloc);
+	p = &d->parts[d->nr++];
+	p->text = NULL;
+	p->len = 0;
+	p->cmd = text ? -1 : cmd;
+	if (text) {
+		p->text = xmalloc(len + 1);
+		memcpy(p->text, text, len);
+		p->text[len] = '\0';
+		p->len = len;
+	}
+}
+
+/* The answer a part stands for, or NULL when its command failed. */
+static const struct buf *part_answer(const struct doc *doc,
+				     const struct doc_deferred_part *p)
+{
+	const struct secretcmd_result *r = doc->cmds.items[p->cmd].res;
+
+	return r && r->outcome == SECRETCMD_OK ? &r->out : NULL;
+}
+
+size_t doc_fill_deferred(struct doc *doc)
+{
+	struct buf value = BUF_INIT;
+	const struct buf *answer;
+	size_t i, j, left = 0;
+
+	for (i = 0; i < doc->deferred_nr; i++) {
+		struct doc_deferred *d = &doc->deferred[i];
+
+		buf_reset(&value);
+		for (j = 0; j < d->nr; j++) {
+			if (d->parts[j].cmd < 0) {
+				buf_add(&value, d->parts[j].text,
+					d->parts[j].len);
+				continue;
+			}
+			answer = part_answer(doc, &d->parts[j]);
+			if (!answer)
+				break;
+			buf_add(&value, answer->s, answer->len);
+		}
+		if (j < d->nr)
+			left++;
+		else
+			doc_set_secret(doc, d->node, value.s, value.len);
+		secure_zero(value.s, value.alloc);
+	}
+	buf_release(&value);
+	return left;
 }

@@ -430,6 +430,7 @@ static void run_client(struct pool *p, size_t i)
 	po.targets_nr = o->targets_nr;
 	po.lock = o->apply;
 	po.lock_timeout = o->lock_timeout;
+	po.secret_timeout = o->secret_timeout;
 	po.lock_wait = o->lock_wait;
 	rc = prepare_plan(&po, &pp, &err);
 	if (pp.plan.workspace || pp.desired.workspace.name)

@@ -43,6 +43,7 @@ struct prepare_cache {
 	pthread_mutex_t lock;
 	struct cache_entry *e;
 	size_t nr, alloc;
+	struct secretcmd_cache *secrets;	/* made by the first to ask */
 };
 
 struct prepare_cache *prepare_cache_new(void)
@@ -68,6 +69,7 @@ void prepare_cache_free(struct prepare_cache *c)
 		free(c->e[i].names);
 	}
 	free(c->e);
+	secretcmd_cache_free(c->secrets);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -794,6 +796,62 @@ static void live_fingerprint(const struct prepared *sd, char out[65])
 	json_decref(j);
 }
 
+/* Where this run's secret commands keep their answers. */
+static struct secretcmd_cache *secret_cache(const struct prepare_options *o,
+					    struct prepared *sd)
+{
+	void (*log)(void *, const char *) = o->co && o->co->verbose ?
+					    connect_log : NULL;
+	struct secretcmd_cache *c;
+
+	if (!o->cache) {
+		if (!sd->own_secrets)
+			sd->own_secrets = secretcmd_cache_new(log, NULL);
+		return sd->own_secrets;
+	}
+	pthread_mutex_lock(&o->cache->lock);
+	if (!o->cache->secrets)
+		o->cache->secrets = secretcmd_cache_new(log, NULL);
+	c = o->cache->secrets;
+	pthread_mutex_unlock(&o->cache->lock);
+	return c;
+}
+
+/*
+ * Wait for the secret commands started at the beginning of the run, and
+ * set the secrets they make up. Each command that failed is an error at
+ * the first place that names it. Returns 0, or -1 when one failed.
+ */
+static int finish_secrets(struct prepared *sd, struct secretcmd_batch **b)
+{
+	struct buf why = BUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	if (!*b)
+		return 0;
+	secretcmd_batch_wait(*b);
+	*b = NULL;
+	for (i = 0; i < sd->doc.cmds.nr; i++) {
+		const struct secretcmd *c = &sd->doc.cmds.items[i];
+
+		if (c->res && c->res->outcome == SECRETCMD_OK)
+			continue;
+		buf_reset(&why);
+		if (c->res)
+			secretcmd_describe(c->res, c->words.v[0], &why);
+		diag_add(&sd->diags, DIAG_ERROR, &c->mark, c->where,
+			 "secret command failed: %s; nothing was changed%s",
+			 why.s, c->res && c->res->err.len ?
+			 " (-v shows what it said)" : "");
+		ret = -1;
+	}
+	if (doc_fill_deferred(&sd->doc))
+		ret = -1;
+	buf_release(&why);
+	return ret;
+}
+
 void prepared_release(struct prepared *sd)
 {
 	plan_release(&sd->plan);
@@ -810,6 +868,8 @@ void prepared_release(struct prepared *sd)
 	diag_list_release(&sd->diags);
 	doc_release(&sd->doc);
 	lock_release(&sd->lock);
+	secretcmd_cache_free(sd->own_secrets);
+	sd->own_secrets = NULL;
 }
 
 int prepared_save_state(struct prepared *p, struct buf *err)
@@ -831,6 +891,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 {
 	struct plan_input in;
 	struct buf dir = BUF_INIT;
+	struct secretcmd_batch *secrets = NULL;
 	int ret = -1, state_knew = 0;
 
 	memset(sd, 0, sizeof(*sd));
@@ -849,6 +910,11 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 		ret = -2;
 		goto out;
 	}
+	/* ${secret:cmd:...}: run while the workspace is read */
+	if (sd->doc.cmds.nr)
+		secrets = secretcmd_batch_start(&sd->doc.cmds,
+				secret_cache(o, sd), o->secret_timeout > 0 ?
+				o->secret_timeout : SECRETCMD_DEFAULT_TIMEOUT);
 	if (o->only_kinds)
 		sd->desired.kinds &= o->only_kinds;
 	if (o->client_credentials) {
@@ -893,6 +959,10 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	    fill_contents(&sd->desired, sd, err) ||
 	    read_changed(&sd->desired, sd, err))
 		goto out;
+	if (finish_secrets(sd, &secrets)) {
+		ret = -4;
+		goto out;
+	}
 	if (fill_fingerprints(&sd->doc, &sd->desired, &sd->live, &sd->store,
 			      !state_knew, o->strict_secrets,
 			      err))
@@ -922,6 +992,8 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	}
 	ret = 0;
 out:
+	/* a read that failed: what the commands said is told too */
+	finish_secrets(sd, &secrets);
 	buf_release(&dir);
 	return ret;
 }

@@ -3,6 +3,8 @@
 #include <strings.h>
 
 #include "torq/redact.h"
+#include "torq/buf.h"
+#include "torq/utf8.h"
 #include "torq/doc.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
@@ -93,4 +95,67 @@ json_t *redact_json(const json_t *body)
 		return NULL;
 	/* jansson's iterators take non-const pointers but do not write. */
 	return redact((json_t *)body);
+}
+
+/* The secret that starts at p, if any: its length, else 0. */
+static size_t secret_at(const char *p, size_t left,
+			const char *const *secrets, const size_t *lens,
+			size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lens[i] && lens[i] <= left && !memcmp(p, secrets[i],
+							  lens[i]))
+			return lens[i];
+	return 0;
+}
+
+/* One line: as redact_json shows it when it is JSON, else as it is. */
+static void redact_line(const char *line, size_t len, struct buf *out)
+{
+	json_t *j = json_loadb(line, len, 0, NULL), *r;
+	char *text;
+
+	if (json_is_object(j) || json_is_array(j)) {
+		r = redact_json(j);
+		text = json_dumps(r, JSON_COMPACT);
+		buf_addstr(out, text ? text : SENSITIVE);
+		free(text);
+		json_decref(r);
+	} else {
+		buf_add(out, line, len);
+	}
+	json_decref(j);
+}
+
+void redact_text(const char *text, size_t len, const char *const *secrets,
+		 const size_t *lens, size_t n, struct buf *out)
+{
+	struct buf hidden = BUF_INIT, lines = BUF_INIT;
+	size_t i, k, start;
+
+	for (i = 0; i < len;) {
+		k = secret_at(text + i, len - i, secrets, lens, n);
+		if (k) {
+			buf_addstr(&hidden, SENSITIVE);
+			i += k;
+		} else {
+			/* a NUL would end the text early: shown as '?' */
+			buf_addch(&hidden, text[i] ? text[i] : '?');
+			i++;
+		}
+	}
+	for (start = i = 0; i <= hidden.len; i++) {
+		if (i < hidden.len && hidden.s[i] != '\n')
+			continue;
+		redact_line(hidden.s + start, i - start, &lines);
+		if (i < hidden.len)
+			buf_addch(&lines, '\n');
+		start = i + 1;
+	}
+	utf8_add_clean_lines(out, lines.s);
+	secure_zero(hidden.s, hidden.alloc);
+	buf_release(&hidden);
+	buf_release(&lines);
 }

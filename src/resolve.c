@@ -10,6 +10,7 @@
 #include "torq/identity.h"
 #include "torq/load.h"
 #include "torq/path.h"
+#include "torq/secretcmd.h"
 #include "torq/suggest.h"
 #include "torq/wrapper.h"
 #include "torq/banned.h"
@@ -471,6 +472,7 @@ struct subst {
 	unsigned flags;
 	struct diag_list *diags;
 	struct buf path;
+	size_t cmd;		/* the command a REF_SECRET_CMD stands for */
 };
 
 static void var_names(const struct subst *s, const char ***names, size_t *n)
@@ -510,7 +512,10 @@ static enum var_lookup lookup_var(struct subst *s, const char *name,
 	return scalar_text(mv, out) ? VAR_NOT_SCALAR : VAR_FOUND;
 }
 
-enum ref_kind { REF_NONE, REF_VAR, REF_ENV, REF_SECRET, REF_SECRET_ABSENT };
+enum ref_kind {
+	REF_NONE, REF_VAR, REF_ENV, REF_SECRET, REF_SECRET_ABSENT,
+	REF_SECRET_CMD,		/* its value comes when s->cmd has run */
+};
 
 static void report_undefined(struct subst *s, const struct mark *m,
 			     const char *name)
@@ -565,7 +570,127 @@ out:
 	return ret;
 }
 
+/*
+ * Where the reference that starts after "${" at p ends (its '}'), or NULL.
+ * A command's reference may hold references: ${secret:cmd:pass show
+ * ${client}/key} ends at the second '}', as does ${secret:cmd:echo
+ * $${x}} (whose command is "echo ${x}").
+ */
+static const char *ref_end(const char *p)
+{
+	int depth = 1;
 
+	if (strncmp(p, "secret:cmd:", 11))
+		return strchr(p, '}');
+	for (; *p; p++) {
+		/* a literal "$${x}" keeps its braces paired too */
+		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+			depth++;
+			p += 2;
+		} else if (p[0] == '$' && p[1] == '{') {
+			depth++;
+			p++;
+		} else if (*p == '}' && !--depth) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static int expand_ref(struct subst *s, const struct mark *m, const char *ref,
+		      struct buf *value);
+
+/*
+ * The text of a command with its variables and environment references
+ * expanded; a secret reference in it is an error (argv is no place for
+ * one: any user of the machine may read it).
+ */
+static int expand_cmd_text(struct subst *s, const struct mark *m,
+			   const char *body, struct buf *out)
+{
+	struct buf ref = BUF_INIT;
+	const char *p = body, *end;
+	int ret = -1;
+
+	while (*p) {
+		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+			buf_addstr(out, "${");
+			p += 3;
+			continue;
+		}
+		if (p[0] != '$' || p[1] != '{') {
+			buf_addch(out, *p++);
+			continue;
+		}
+		end = strchr(p + 2, '}');
+		if (!end)
+			break;	/* ref_end found none such */
+		buf_reset(&ref);
+		buf_add(&ref, p + 2, (size_t)(end - p - 2));
+		if (!strncmp(ref.s, "secret:", 7)) {
+			diag_add(s->diags, DIAG_ERROR, m, s->path.s,
+				 "'${%s}' inside ${secret:cmd:...}: a command "
+				 "cannot hold a secret, as any user of the "
+				 "machine may read its arguments", ref.s);
+			goto out;
+		}
+		if (expand_ref(s, m, ref.s, out) < 0)
+			goto out;
+		p = end + 1;
+	}
+	ret = 0;
+out:
+	buf_release(&ref);
+	return ret;
+}
+
+/*
+ * ${secret:cmd:COMMAND}: expand, split into words (secretcmd.h) and find
+ * the program. validate stops there (a missing program is a warning);
+ * plan and apply add the command to the doc's list, to be run while the
+ * workspace is read, and set s->cmd.
+ */
+static int expand_cmd(struct subst *s, const struct mark *m, const char *body)
+{
+	struct buf text = BUF_INIT, err = BUF_INIT, prog = BUF_INIT;
+	struct secretcmd_words w;
+	int ret = -1;
+
+	secretcmd_words_init(&w);
+	if (expand_cmd_text(s, m, body, &text))
+		goto out;
+	if (secretcmd_split(text.s, &w, &err)) {
+		diag_add(s->diags, DIAG_ERROR, m, s->path.s,
+			 "${secret:cmd:...}: %s", err.s);
+		goto out;
+	}
+	if (secretcmd_find(w.v[0], getenv("PATH"), &prog)) {
+		diag_add(s->diags, secret_severity(s), m, s->path.s,
+			 strchr(w.v[0], '/') ?
+			 "command '%s' of ${secret:cmd:...} is not an "
+			 "executable file; the secret is needed to plan and "
+			 "apply" :
+			 "command '%s' of ${secret:cmd:...} is not found in "
+			 "PATH; the secret is needed to plan and apply",
+			 w.v[0]);
+		ret = secret_severity(s) == DIAG_ERROR ? -1 :
+		      REF_SECRET_ABSENT;
+		goto out;
+	}
+	if (s->flags & RESOLVE_SECRETS_OPTIONAL) {
+		ret = REF_SECRET_ABSENT;	/* validate runs nothing */
+		goto out;
+	}
+	s->cmd = secretcmd_list_add(&s->doc->cmds, &w,
+				    buf_detach(&prog, NULL), m, s->path.s);
+	ret = REF_SECRET_CMD;
+out:
+	secretcmd_words_release(&w);
+	buf_release(&text);
+	buf_release(&err);
+	buf_release(&prog);
+	return ret;
+}
 
 /*
  * Expand the references of one reference body (between "${" and "}") into
@@ -575,6 +700,9 @@ static int expand_ref(struct subst *s, const struct mark *m, const char *ref,
 		      struct buf *value)
 {
 	const char *name;
+
+	if (!strncmp(ref, "secret:cmd:", 11))
+		return expand_cmd(s, m, ref + 11);
 
 	if (!strncmp(ref, "secret:env:", 11) || !strncmp(ref, "env:", 4)) {
 		int secret = ref[0] == 's';
@@ -617,8 +745,9 @@ static int expand_ref(struct subst *s, const struct mark *m, const char *ref,
 	if (!var_name_ok(ref, strlen(ref))) {
 		diag_add(s->diags, DIAG_ERROR, m, s->path.s,
 			 "unknown reference '${%s}'; use ${name}, "
-			 "${env:NAME}, ${secret:env:NAME} or "
-			 "${secret:file:PATH}", ref);
+			 "${env:NAME}, ${secret:env:NAME}, "
+			 "${secret:file:PATH} or ${secret:cmd:COMMAND}",
+			 ref);
 		return -1;
 	}
 	switch (lookup_var(s, ref, value)) {
@@ -659,6 +788,8 @@ static json_t *subst_string(struct subst *s, json_t *node)
 	struct buf tree = BUF_INIT, value = BUF_INIT, ref = BUF_INIT;
 	struct buf exp = BUF_INIT;
 	int whole = 0, secret = 0, absent = 0, failed = 0;
+	/* ${secret:cmd:...}: where each command's answer goes in value */
+	size_t cmd_at[8], cmd_of[8], cmds = 0;
 	json_t *res = NULL;
 	const char *why = NULL;
 
@@ -680,7 +811,7 @@ static json_t *subst_string(struct subst *s, json_t *node)
 			p++;
 			continue;
 		}
-		end = strchr(p + 2, '}');
+		end = ref_end(p + 2);
 		if (!end) {
 			diag_add(s->diags, DIAG_ERROR, &m, s->path.s,
 				 "unterminated '${' in '%s'; write '$${' "
@@ -699,10 +830,21 @@ static json_t *subst_string(struct subst *s, json_t *node)
 			continue;
 		}
 		buf_add(&value, exp.s, exp.len);
+		if (kind == REF_SECRET_CMD && cmds == ARRAY_SIZE(cmd_at)) {
+			diag_add(s->diags, DIAG_ERROR, &m, s->path.s,
+				 "more than %zu ${secret:cmd:...} in one "
+				 "value", ARRAY_SIZE(cmd_at));
+			failed = 1;
+			break;
+		}
+		if (kind == REF_SECRET_CMD) {
+			cmd_at[cmds] = value.len;
+			cmd_of[cmds++] = s->cmd;
+		}
 		if (kind == REF_SECRET_ABSENT) {
 			absent = 1;
 			buf_add(&tree, start, (size_t)(p - start));
-		} else if (kind == REF_SECRET) {
+		} else if (kind == REF_SECRET || kind == REF_SECRET_CMD) {
 			secret = 1;
 			buf_add(&tree, start, (size_t)(p - start));
 		} else {
@@ -720,6 +862,19 @@ static json_t *subst_string(struct subst *s, json_t *node)
 		 */
 		set_text(s, node, &m, &tree);
 		doc_set_secret(s->doc, node, NULL, 0);
+	} else if (cmds) {
+		size_t d, i, from = 0;
+
+		set_text(s, node, &m, &tree);
+		d = doc_defer_secret(s->doc, node);
+		for (i = 0; i < cmds; i++) {
+			doc_deferred_add(s->doc, d, value.s + from,
+					 cmd_at[i] - from, -1);
+			doc_deferred_add(s->doc, d, NULL, 0, (long)cmd_of[i]);
+			from = cmd_at[i];
+		}
+		doc_deferred_add(s->doc, d, value.s + from, value.len - from,
+				 -1);
 	} else if (secret) {
 		set_text(s, node, &m, &tree);
 		doc_set_secret(s->doc, node, value.s, value.len);

@@ -110,6 +110,20 @@ int cli_opt_lock_timeout(const struct option *o, const char *arg, void *ctx,
 	  "workspace (default: as long as it takes; 0: not at all)" }
 
 /*
+ * --secret-timeout SECONDS (plan, apply, fleet): how long each
+ * ${secret:cmd:...} command may run (secretcmd.h). The target is a
+ * double, 0 (the default, 30 s) unless given; whole or decimal seconds
+ * above 0, at most 3600.
+ */
+int cli_opt_secret_timeout(const struct option *o, const char *arg,
+			   void *ctx, struct buf *err);
+
+#define CLI_SECRET_TIMEOUT_OPTION(timeout) \
+	{ "secret-timeout", 0, OPT_CALLBACK, timeout, \
+	  cli_opt_secret_timeout, "SECONDS", "stop a ${secret:cmd:...} " \
+	  "command that runs longer (default 30)" }
+
+/*
  * The safety brake (brake.h): --max-destroy N into a long (-1 when not
  * given: the caller sets that first) and --allow-destroy.
  */

@@ -72,6 +72,9 @@ int connect_trace_open(struct connect_options *o, struct buf *err);
  */
 int connect_trace_close(struct connect_options *o, struct buf *err);
 
+/* -v's log: "torq-apply: line" on stderr (a client_config.log). */
+void connect_log(void *ctx, const char *line);
+
 struct connection {
 	struct endpoint endpoint;
 	struct client *client;

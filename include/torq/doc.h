@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "torq/diag.h"
+#include "torq/secretcmd.h"
 
 /*
  * A loaded document: a jansson tree plus, beside it, where every node came
@@ -22,6 +23,7 @@ struct doc_mark_entry;
 struct doc_mark_slot;
 struct doc_source;
 struct doc_secret;
+struct doc_deferred;
 
 struct doc {
 	json_t *root;			/* owned; NULL until loaded */
@@ -39,6 +41,11 @@ struct doc {
 	size_t secrets_nr, secrets_alloc;
 	uint32_t *secret_slots;		/* their index, see doc.c */
 	size_t secret_slots_nr;		/* 0 or a power of 2 */
+
+	/* ${secret:cmd:...}: the commands named, and what they make up */
+	struct secretcmd_list cmds;
+	struct doc_deferred *deferred;
+	size_t deferred_nr, deferred_alloc;
 };
 
 void doc_init(struct doc *doc);
@@ -113,6 +120,31 @@ int doc_is_secret(const struct doc *doc, const json_t *node);
 /* Borrowed; valid until doc_release. NULL when node is not a secret. */
 const char *doc_secret_value(const struct doc *doc, const json_t *node,
 			     size_t *len);
+
+/*
+ * A secret made (in part) of commands' answers (${secret:cmd:...},
+ * resolve.h), known once they ran: node is a secret without a value until
+ * then. Its value is the parts in order, each either text (which may hold
+ * other secrets' values; wiped on release) or, for cmd >= 0, the answer
+ * of doc->cmds.items[cmd].
+ */
+struct doc_deferred_part {
+	char *text;
+	size_t len;
+	long cmd;
+};
+
+/* A deferred secret for node, of no parts yet; returns its index. */
+size_t doc_defer_secret(struct doc *doc, json_t *node);
+/* Append text (len bytes) or (text NULL) the answer of command cmd. */
+void doc_deferred_add(struct doc *doc, size_t deferred, const char *text,
+		      size_t len, long cmd);
+/*
+ * Set the value of every deferred secret whose commands all succeeded,
+ * from their answers (doc->cmds.items[].res); the others stay without a
+ * value. Returns how many stayed so.
+ */
+size_t doc_fill_deferred(struct doc *doc);
 
 /* The text shown instead of a secret, everywhere. */
 #define SENSITIVE "(sensitive)"

@@ -102,6 +102,7 @@ struct fleet_options {
 	size_t targets_nr;
 	/* apply: each client's lock (prepare.h), waited for this long */
 	double lock_timeout;
+	double secret_timeout;		/* prepare.h; 0: the default */
 	void (*lock_wait)(void *ctx, const char *workspace, const char *path,
 			  const struct lock_holder *h);
 };

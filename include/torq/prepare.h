@@ -12,6 +12,7 @@
 #include "torq/model.h"
 #include "torq/plan.h"
 #include "torq/resolve.h"
+#include "torq/secretcmd.h"
 #include "torq/target.h"
 
 /*
@@ -23,9 +24,10 @@
  */
 /*
  * What the clients of one fleet run read alike, read once: the
- * organisation's workspace names (per organisation key) and the source
- * workspace (per key file and workflow list). Thread-safe; what it holds
- * lives until prepare_cache_free.
+ * organisation's workspace names (per organisation key), the source
+ * workspace (per key file and workflow list) and the answers of
+ * ${secret:cmd:...} commands (per command, secretcmd.h). Thread-safe; what
+ * it holds lives until prepare_cache_free.
  */
 struct prepare_cache;
 
@@ -92,6 +94,12 @@ struct prepare_options {
 	double lock_timeout;
 	void (*lock_wait)(void *ctx, const char *workspace,
 			  const char *path, const struct lock_holder *h);
+	/*
+	 * --secret-timeout: how long each ${secret:cmd:...} command may
+	 * take, in seconds; 0: SECRETCMD_DEFAULT_TIMEOUT. The commands run
+	 * (once per cache) while the workspace is read.
+	 */
+	double secret_timeout;
 };
 
 struct prepared {
@@ -116,12 +124,16 @@ struct prepared {
 	struct lock lock;		/* held with prepare_options.lock */
 	/* Set by a signal handler: start no more steps (apply.h). */
 	const volatile sig_atomic_t *stop;
+	/* the secret commands' answers, when prepare_options has no cache */
+	struct secretcmd_cache *own_secrets;
 };
 
 /*
  * Make the plan. Returns 0; -1 with err set (reading or connecting
- * failed), or -2 with errors in diags (the manifest, or the plan). out
- * must be released with prepared_release either way.
+ * failed), -2 with errors in diags (the manifest, or the plan), or -4
+ * with errors in diags when a ${secret:cmd:...} command failed (the
+ * workspace may have been read; nothing was changed). out must be
+ * released with prepared_release either way.
  */
 int prepare_plan(const struct prepare_options *o, struct prepared *out,
 		 struct buf *err);

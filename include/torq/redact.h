@@ -1,6 +1,7 @@
 #ifndef TORQ_REDACT_H
 #define TORQ_REDACT_H
 
+#include <stddef.h>
 #include <jansson.h>
 
 /*
@@ -13,6 +14,17 @@
  * credentials). Returns a new reference; NULL for NULL.
  */
 json_t *redact_json(const json_t *body);
+
+/*
+ * What a log may show of free text (a secret command's standard error):
+ * every occurrence of one of the n secrets (lens[i] bytes each, empty
+ * ones skipped) becomes SENSITIVE, a line that is a JSON object or array
+ * is shown as redact_json shows it, and the rest goes through
+ * utf8_add_clean_lines (nothing can drive the terminal). Appended to out.
+ */
+struct buf;
+void redact_text(const char *text, size_t len, const char *const *secrets,
+		 const size_t *lens, size_t n, struct buf *out);
 
 /* 1 when key names a value that is never shown. */
 int redact_key_is_sensitive(const char *key);

@@ -23,7 +23,22 @@
  *        ${secret:env:NAME}  a secret from the environment
  *        ${secret:file:PATH} a secret file's contents (one trailing
  *                            newline dropped), PATH relative to the file
- *        $${                 a literal "${"
+ *        ${secret:cmd:COMMAND ARGS...}
+ *                            what a command prints (secretcmd.h): its
+ *                            ${name} and ${env:NAME} are expanded (a
+ *                            secret there is an error), then it is
+ *                            split into words by secretcmd.h's rules
+ *                            (blanks separate; '...' and "..." group;
+ *                            backslash escapes; an unterminated quote is
+ *                            an error) and its program found in PATH.
+ *                            Nothing runs here: the command joins
+ *                            doc->cmds and the node is a deferred secret
+ *                            (doc.h) whose value prepare.h sets once the
+ *                            command ran. With RESOLVE_SECRETS_OPTIONAL
+ *                            (validate) no command is listed, and a
+ *                            program not in PATH is only a warning.
+ *        $${                 a literal "${" (inside a command's
+ *                            reference its '}' is literal too)
  *      A plain (unquoted) scalar that is exactly one ${name} or
  *      ${env:NAME} is re-read as YAML, so `count: ${n}` can be a number.
  *      A string with a secret reference keeps its reference text in the
@@ -60,8 +75,9 @@ int var_name_ok(const char *name, size_t len);
 
 enum resolve_flags {
 	/*
-	 * A secret that cannot be read (unset variable, missing file) is a
-	 * warning, not an error: `validate` runs where secrets are absent.
+	 * A secret that cannot be read (unset variable, missing file, a
+	 * command's program not in PATH) is a warning, not an error:
+	 * `validate` runs where secrets are absent. Commands are not listed.
 	 */
 	RESOLVE_SECRETS_OPTIONAL = 1 << 0,
 	/*

@@ -7,9 +7,10 @@ TORQ_SIM := $(BINDIR)/torq-sim
 
 # Only the engine modules the emulator uses (the buffer, wrappers, option
 # parser, did-you-mean, and the YAML loader for workflow YAML), so it
-# neither drags in nor waits for the rest of the engine.
+# neither drags in nor waits for the rest of the engine. doc releases the
+# secret commands a manifest names, hence secretcmd and redact.
 SIM_LIB_OBJ := $(patsubst %,$(BUILD)/src/%.o,buf wrapper options suggest \
-	load doc diag sha256 utf8)
+	load doc diag sha256 utf8 secretcmd redact)
 
 SIM_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 SIM_LIBS   := $(shell pkg-config --libs libmicrohttpd 2>/dev/null) \

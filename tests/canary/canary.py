@@ -77,14 +77,7 @@ def main():
     failures = []
     transcript = b""
     try:
-        shipped.copy_tree(root, "manifests", work)
-        os.mkdir(os.path.join(work, "traces"), 0o700)
-        os.mkdir(os.path.join(work, "secrets"), 0o700)
-        key = os.path.join(work, "secrets", "template.json")
-        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.write(fd, json.dumps({"client_id": "sim-admin",
-                                 "client_secret": ORG_SECRET}).encode())
-        os.close(fd)
+        shipped.work_tree(root, work, ORG_SECRET, ("traces",))
         env = dict(os.environ, TORQ_ENDPOINT=base, **CANARIES)
         env["TORQ_CLIENT_ID"] = "sim-admin"
         env["TORQ_CLIENT_SECRET"] = ORG_SECRET

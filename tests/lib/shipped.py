@@ -54,3 +54,19 @@ def copy_tree(root, sub, dest):
         to = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(to), exist_ok=True)
         shutil.copy2(os.path.join(root, rel), to)
+
+
+def work_tree(root, work, org_secret, dirs=()):
+    """Fill work as the end-to-end tests want it: a copy of manifests/,
+    secrets/template.json holding Template's key (sim-admin, the
+    organisation's, with org_secret) mode 0600, and the named directories
+    (mode 0700)."""
+    import json
+    copy_tree(root, "manifests", work)
+    for d in ("secrets",) + tuple(dirs):
+        os.mkdir(os.path.join(work, d), 0o700)
+    key = os.path.join(work, "secrets", "template.json")
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, json.dumps({"client_id": "sim-admin",
+                             "client_secret": org_secret}).encode())
+    os.close(fd)

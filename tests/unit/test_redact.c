@@ -9,6 +9,7 @@
 
 #include "torq/redact.h"
 #include "torq/doc.h"
+#include "torq/buf.h"
 #include "torq/banned.h"
 
 static json_t *parse(const char *text)
@@ -162,6 +163,27 @@ static void test_redact_is_a_deep_copy(void **state)
 	json_decref(body);
 }
 
+/* Free text: known secrets, JSON lines and terminal controls. */
+static void test_redact_text(void **state)
+{
+	const char *secrets[] = { "hunter2", "", "pa\0ss" };
+	const size_t lens[] = { 7, 0, 5 };
+	const char text[] = "token hunter2 and hunter2x\n"
+			    "{\"password\": \"p\", \"user\": \"u\"}\n"
+			    "pa\0ss \x1b[2J done";
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	redact_text(text, sizeof(text) - 1, secrets, lens, 3, &out);
+	assert_string_equal(out.s, "token (sensitive) and (sensitive)x\n"
+			    "{\"password\":\"(sensitive)\",\"user\":\"u\"}\n"
+			    "(sensitive) \\x1b[2J done");
+	buf_reset(&out);
+	redact_text("", 0, NULL, NULL, 0, &out);
+	assert_string_equal(out.s, "");
+	buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_redact_parameters),
 		cmocka_unit_test(test_redact_scalars_and_null),
 		cmocka_unit_test(test_redact_is_a_deep_copy),
+		cmocka_unit_test(test_redact_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 
 #include "testdir.h"
 #include "torq/resolve.h"
+#include "torq/secretcmd.h"
 #include "torq/banned.h"
 
 struct fixture {
@@ -275,10 +276,12 @@ static void test_resolve_unterminated_and_unknown_references(void **state)
 	assert_diag(f, 0, DIAG_ERROR, "unterminated '${' in '${client SOC'; "
 		    "write '$${' for a literal '${'", 2, 9, "workspace.name");
 	assert_diag(f, 1, DIAG_ERROR, "unknown reference '${vault:acme}'; "
-		    "use ${name}, ${env:NAME}, ${secret:env:NAME} or "
-		    "${secret:file:PATH}", 3, 6, "bad");
+		    "use ${name}, ${env:NAME}, ${secret:env:NAME}, "
+		    "${secret:file:PATH} or ${secret:cmd:COMMAND}", 3, 6,
+		    "bad");
 	assert_diag(f, 2, DIAG_ERROR, "unknown reference '${}'; use ${name}, "
-		    "${env:NAME}, ${secret:env:NAME} or ${secret:file:PATH}",
+		    "${env:NAME}, ${secret:env:NAME}, ${secret:file:PATH} or "
+		    "${secret:cmd:COMMAND}",
 		    4, 8, "empty");
 	assert_diag(f, 3, DIAG_ERROR, "'${secret:file:}' needs a file name",
 		    5, 7, "file");
@@ -343,6 +346,112 @@ static void test_resolve_secret_from_env(void **state)
 	assert_null(strstr(dump, "s3cr3t"));
 	assert_null(strstr(dump, "1234"));
 	free(dump);
+}
+
+/*
+ * ${secret:cmd:...}: variables expand inside it, it holds nothing until
+ * its command ran, each distinct command is listed once, and the value
+ * is put together from the answers.
+ */
+static void test_resolve_secret_command(void **state)
+{
+	struct fixture *f = *state;
+	struct secretcmd_cache *c = secretcmd_cache_new(NULL, NULL);
+	json_t *a, *b;
+	size_t len;
+
+	put(f, "m.yaml", "vars: { client: acme }\n"
+	    "a: \"Bearer ${secret:cmd:printf %s ${client}-key $${x}}!\"\n"
+	    "b: ${secret:cmd:printf  %s  '${client}-key $${x}'}\n"
+	    "c: ${secret:cmd:printf %s \"a b\"}${secret:cmd:printf x}\n");
+	assert_int_equal(resolve(f, "m.yaml", 0), 0);
+	a = at(f, "a", NULL);
+	b = at(f, "b", NULL);
+	assert_string_equal(json_string_value(a), "Bearer ${secret:cmd:printf "
+			    "%s ${client}-key $${x}}!");
+	assert_true(doc_is_secret(&f->doc, a));
+	assert_null(doc_secret_value(&f->doc, a, NULL));
+	/* a and b split into other words: two commands, then c's two */
+	assert_int_equal(f->doc.cmds.nr, 4);
+	assert_string_equal(f->doc.cmds.items[0].words.v[2], "acme-key");
+	assert_string_equal(f->doc.cmds.items[0].words.v[3], "${x}");
+	assert_string_equal(f->doc.cmds.items[1].words.v[2],
+			    "acme-key ${x}");
+	assert_string_equal(f->doc.cmds.items[0].mark.file,
+			    in_dir(f, "m.yaml"));
+	assert_int_equal(f->doc.cmds.items[0].mark.line, 2);
+	assert_string_equal(f->doc.cmds.items[0].where, "a");
+	assert_int_equal(doc_fill_deferred(&f->doc), 3);
+	secretcmd_batch_wait(secretcmd_batch_start(&f->doc.cmds, c, 5));
+	assert_int_equal(doc_fill_deferred(&f->doc), 0);
+	assert_string_equal(doc_secret_value(&f->doc, a, &len),
+			    "Bearer acme-key${x}!");
+	assert_string_equal(doc_secret_value(&f->doc, b, NULL),
+			    "acme-key ${x}");
+	assert_string_equal(doc_secret_value(&f->doc, at(f, "c", NULL),
+					     NULL), "a bx");
+	secretcmd_cache_free(c);
+}
+
+/* The same command twice is one; a failed one leaves its secrets empty. */
+static void test_resolve_secret_command_shared_and_failed(void **state)
+{
+	struct fixture *f = *state;
+	struct secretcmd_cache *c = secretcmd_cache_new(NULL, NULL);
+
+	put(f, "m.yaml", "a: ${secret:cmd:sh -c 'exit 2'}\n"
+	    "b:\n  - \"${secret:cmd:sh -c 'exit 2'}\"\n"
+	    "  - ${secret:cmd:printf y}\n");
+	assert_int_equal(resolve(f, "m.yaml", 0), 0);
+	assert_int_equal(f->doc.cmds.nr, 2);
+	secretcmd_batch_wait(secretcmd_batch_start(&f->doc.cmds, c, 5));
+	assert_int_equal(secretcmd_cache_runs(c), 2);
+	assert_int_equal(f->doc.cmds.items[0].res->outcome, SECRETCMD_EXIT);
+	assert_int_equal(doc_fill_deferred(&f->doc), 2);
+	assert_null(doc_secret_value(&f->doc, at(f, "a", NULL), NULL));
+	assert_string_equal(doc_secret_value(&f->doc,
+			    json_array_get(at(f, "b", NULL), 1), NULL), "y");
+	secretcmd_cache_free(c);
+}
+
+/*
+ * Bad commands are errors where they are written; validate
+ * (RESOLVE_SECRETS_OPTIONAL) lists no command to run, and only warns
+ * when the program is missing.
+ */
+static void test_resolve_secret_command_problems(void **state)
+{
+	struct fixture *f = *state;
+
+	put(f, "m.yaml", "a: ${secret:cmd:no-such-torq-tool x}\n"
+	    "b: ${secret:cmd:printf 'x}\n"
+	    "c: ${secret:cmd:printf ${secret:env:HOME}}\n"
+	    "d: ${secret:cmd:printf ${nope}}\n"
+	    "e: ${secret:cmd:printf ${x}\n"
+	    "f: ${secret:cmd:}\n");
+	assert_int_equal(resolve(f, "m.yaml", RESOLVE_SECRETS_OPTIONAL), -1);
+	assert_int_equal(f->doc.cmds.nr, 0);
+	assert_diag(f, 0, DIAG_WARNING, "command 'no-such-torq-tool' of "
+		    "${secret:cmd:...} is not found in PATH; the secret is "
+		    "needed to plan and apply", 1, 4, "a");
+	assert_diag(f, 1, DIAG_ERROR, "${secret:cmd:...}: unterminated single "
+		    "quote in 'printf 'x'", 2, 4, "b");
+	assert_diag(f, 2, DIAG_ERROR, "'${secret:env:HOME}' inside "
+		    "${secret:cmd:...}: a command cannot hold a secret, as any "
+		    "user of the machine may read its arguments", 3, 4, "c");
+	assert_diag(f, 3, DIAG_ERROR, "undefined variable 'nope'; set it with "
+		    "--var nope=VALUE, --var-file or vars:", 4, 4, "d");
+	assert_diag(f, 4, DIAG_ERROR, "unterminated '${' in "
+		    "'${secret:cmd:printf ${x}'; write '$${' for a literal "
+		    "'${'", 5, 4, "e");
+	assert_diag(f, 5, DIAG_ERROR, "${secret:cmd:...}: the command is "
+		    "empty", 6, 4, "f");
+	assert_true(doc_is_secret(&f->doc, at(f, "a", NULL)));
+	/* plan and apply: a missing program is an error */
+	assert_int_equal(resolve(f, "m.yaml", 0), -1);
+	assert_diag(f, 0, DIAG_ERROR, "command 'no-such-torq-tool' of "
+		    "${secret:cmd:...} is not found in PATH; the secret is "
+		    "needed to plan and apply", 1, 4, "a");
 }
 
 static void test_resolve_missing_secret_warns_only_when_optional(void **state)
@@ -914,6 +1023,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_resolve_variables_cli_beats_vars),
+		T(test_resolve_secret_command),
+		T(test_resolve_secret_command_shared_and_failed),
+		T(test_resolve_secret_command_problems),
 		T(test_resolve_vars_are_taken_literally),
 		T(test_resolve_several_references_in_one_string),
 		T(test_resolve_plain_reference_is_typed),
