@@ -193,7 +193,7 @@ static void test_report_csv_example(void **state)
 
 	(void)state;
 	example(ws);
-	report_csv(ws, 3, &out);
+	report_csv(ws, 3, NULL, &out);
 	assert_string_equal(out.s,
 		"name,id,billable_workflows,nested_workflows,editors,"
 		"case_operators,runners,owners\r\n"
@@ -221,7 +221,7 @@ static void test_report_csv_quoting(void **state)
 	set(&ws[2], "two\nlines\r\n", "3", (const long[5]){ 0, 0, 0, 0, 0 },
 	    NULL);
 	set(&ws[3], NULL, NULL, (const long[5]){ 0, 0, 0, 0, 0 }, NULL);
-	report_csv(ws, 4, &out);
+	report_csv(ws, 4, NULL, &out);
 	assert_string_equal(out.s,
 		"name,id,billable_workflows,nested_workflows,editors,"
 		"case_operators,runners,owners\r\n"
@@ -239,7 +239,7 @@ static void test_report_csv_empty(void **state)
 	struct buf out = BUF_INIT;
 
 	(void)state;
-	report_csv(NULL, 0, &out);
+	report_csv(NULL, 0, NULL, &out);
 	assert_string_equal(out.s,
 		"name,id,billable_workflows,nested_workflows,editors,"
 		"case_operators,runners,owners\r\n"
@@ -269,7 +269,7 @@ static void test_report_json_shape(void **state)
 
 	(void)state;
 	example(ws);
-	j = report_json(ws, 3);
+	j = report_json(ws, 3, NULL);
 	assert_int_equal(json_object_size(j), 5);
 	assert_int_equal(num(j, "format_version"), 1);
 	assert_string_equal(json_string_value(json_object_get(j, "source")),
@@ -323,7 +323,7 @@ static void test_report_json_exact(void **state)
 
 	(void)state;
 	set(&ws[0], "A", "a", (const long[5]){ 1, 2, 3, 4, 5 }, o);
-	j = report_json(ws, 1);
+	j = report_json(ws, 1, NULL);
 	s = json_dumps(j, JSON_COMPACT);
 	assert_string_equal(s,
 		"{\"format_version\":1,\"source\":\"api\",\"note\":\""
@@ -346,7 +346,7 @@ static void test_report_json_empty_and_not_utf8(void **state)
 	json_t *j, *w;
 
 	(void)state;
-	j = report_json(NULL, 0);
+	j = report_json(NULL, 0, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "workspaces")), 0);
 	assert_int_equal(num(json_object_get(j, "totals"), "workspaces"), 0);
 	assert_int_equal(num(json_object_get(j, "totals"), "owners"), 0);
@@ -354,7 +354,7 @@ static void test_report_json_empty_and_not_utf8(void **state)
 	json_decref(j);
 
 	set(&ws[0], "bad\xff", NULL, (const long[5]){ 0, 0, 0, 0, 0 }, o);
-	j = report_json(ws, 1);
+	j = report_json(ws, 1, NULL);
 	w = json_array_get(json_object_get(j, "workspaces"), 0);
 	assert_string_equal(json_string_value(json_object_get(w, "name")),
 			    "bad\xef\xbf\xbd");
