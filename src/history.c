@@ -362,7 +362,10 @@ int history_write(const char *dir, long long sec, long nsec, json_t *doc,
 		buf_addf(err, "the time %lld cannot be written", sec);
 		goto out;
 	}
-	history_add_time(&taken, sec);
+	/* to the microsecond, as the name: two runs in a second keep order */
+	buf_addf(&taken, "%.4d-%.2d-%.2dT%.2d:%.2d:%.2d.%06ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, nsec / 1000);
 	json_object_set_new(doc, "taken", json_string(taken.s));
 	text = json_dumps(doc, JSON_INDENT(2));
 	buf_reset(path);
