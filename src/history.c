@@ -225,8 +225,14 @@ int history_read(struct history *h, const char *dir, struct buf *warnings,
 		 struct buf *err)
 {
 	struct dirent *e;
+	struct stat st;
 	DIR *d;
 
+	if (!stat(dir, &st) && !S_ISDIR(st.st_mode)) {
+		buf_addf(err, "history directory '%s' is not a directory",
+			 dir);
+		return -1;
+	}
 	if (atomicfile_mkdirs(dir, 0700, err))
 		return -1;
 	d = opendir(dir);
