@@ -135,13 +135,17 @@ void report_total_figures(const struct report_totals *t,
 static void figures(const struct model_workspace *w,
 		    const struct report_totals *t, long out[COL_NR])
 {
+	long fig[REPORT_FIGURES];
+	size_t i;
+
+	if (w)
+		report_figures(w, fig);
+	else
+		report_total_figures(t, fig);
 	memset(out, 0, COL_NR * sizeof(*out));
-	out[COL_WORKFLOWS] = w ? w->workflows_usage : t->workflows;
-	out[COL_NESTED] = w ? w->nested_usage : t->nested;
-	out[COL_EDITORS] = w ? w->editors_usage : t->editors;
-	out[COL_OPERATORS] = w ? w->cases_operators_usage :
-		t->case_operators;
-	out[COL_RUNNERS] = w ? w->runners_usage : t->runners;
+	/* the columns of the figures, owners left out (shown as text) */
+	for (i = COL_WORKFLOWS; i < COL_OWNERS; i++)
+		out[i] = fig[i - COL_WORKFLOWS];
 }
 
 /* Text. */

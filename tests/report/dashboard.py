@@ -343,16 +343,12 @@ def browser_checks(c, page, exp, tot, points, work):
 
 def main():
     tool, sim_bin = (os.path.abspath(a) for a in sys.argv[1:3])
-    proc = subprocess.Popen([sim_bin, "--port", "0", "--rate-limit", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    proc, sim = check.start_sim(sim_bin)
     work = tempfile.mkdtemp(prefix="torq-html-")
     c = Checks()
     try:
-        m = re.search(r"http://127\.0\.0\.1:[0-9]+", proc.stdout.readline())
-        if not m:
-            print("cannot start torq-sim", file=sys.stderr)
+        if not sim:
             return 1
-        sim = check.Sim(m.group(0))
         acme, hostile, amp = populate(sim)
         hist = os.path.join(work, "hist", "new")
         rc, out, err = check.run(tool, sim.base, "--json")
