@@ -21,16 +21,16 @@
  */
 
 /* Chart geometry, in SVG user units (the charts scale to their box). */
-#define CHART_W		640
-#define BAR_ROW		22
-#define BAR_LABEL	200
-#define BAR_AREA	360
-#define TREND_H		220
-#define TREND_LEFT	48
+#define CHART_W		480
+#define BAR_ROW		26
+#define BAR_LABEL	150
+#define BAR_AREA	270
+#define TREND_H		240
+#define TREND_LEFT	40
 #define TREND_TOP	12
 #define TREND_BOTTOM	28
 /* Code points of a name beside a bar; the whole name is its title. */
-#define LABEL_MAX	26
+#define LABEL_MAX	18
 
 static const char *const colour[REPORT_FIGURES] = {
 	"#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2",
@@ -61,7 +61,7 @@ static const char style[] =
 	"padding:.5rem}\n"
 	"figcaption{font-weight:600;margin-bottom:.25rem}\n"
 	"svg{width:100%;height:auto;display:block}\n"
-	"svg text{font-size:12px;fill:#374151}\n"
+	"svg text{font-size:14px;fill:#374151}\n"
 	".scroll{overflow-x:auto}\n"
 	"table{border-collapse:collapse;width:100%;font-size:.9rem}\n"
 	"th,td{padding:.35rem .5rem;border-bottom:1px solid #e5e7eb;"
@@ -277,16 +277,16 @@ static void bars(struct buf *out, const struct report_page *p, size_t k)
 		buf_addf(out, ": %ld\"><title>", fig[k]);
 		add_name(out, p->ws[i].name);
 		buf_addf(out, ": %ld</title><text x=\"0\" y=\"%zu\">",
-			 fig[k], i * BAR_ROW + 15);
+			 fig[k], i * BAR_ROW + 17);
 		add_label(out, p->ws[i].name);
 		buf_addf(out, "</text><rect x=\"%d\" y=\"%zu\" width=\"%.1f\" "
 			 "height=\"%d\" fill=\"%s\"/><text x=\"%.1f\" "
 			 "y=\"%zu\">%ld</text></g>\n", BAR_LABEL,
-			 i * BAR_ROW + 3,
+			 i * BAR_ROW + 4,
 			 (double)fig[k] * BAR_AREA / (double)max,
-			 BAR_ROW - 6, colour[k],
+			 BAR_ROW - 8, colour[k],
 			 BAR_LABEL + 6 + (double)fig[k] * BAR_AREA /
-			 (double)max, i * BAR_ROW + 15, fig[k]);
+			 (double)max, i * BAR_ROW + 17, fig[k]);
 	}
 	buf_addstr(out, "</svg>\n</figure>\n");
 }
