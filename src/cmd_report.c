@@ -109,8 +109,8 @@ static int write_files(const struct report_cmd *rc,
 	}
 	if (rc->history) {
 		snap = report_json(page->ws, page->nr, NULL);
-		if (history_write(rc->history, now->tv_sec, now->tv_nsec, snap, &path,
-				  &err)) {
+		if (history_write(rc->history, now->tv_sec, now->tv_nsec,
+				  snap, &path, &err)) {
 			cli_error("%s", err.s);
 			goto out;
 		}
