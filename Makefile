@@ -186,9 +186,11 @@ $(PLANBENCH_BIN): $(BUILD)/tests/plan/planbench.o $(LIB)
 planbench: $(PLANBENCH_BIN)
 	@$(PLANBENCH_BIN)
 
-# report against torq-sim: every figure checked against the raw state.
+# report against torq-sim: every figure checked against the raw state;
+# then --history and the --html page, in tidy and headless Chromium.
 reportcheck: $(TORQ_APPLY) $(TORQ_SIM)
 	@/usr/bin/python3 tests/report/check.py $(TORQ_APPLY) $(TORQ_SIM)
+	@/usr/bin/python3 tests/report/dashboard.py $(TORQ_APPLY) $(TORQ_SIM)
 
 # doctor finds every call usable under each of torq-sim's quirks.
 doctorcheck: $(TORQ_APPLY) $(TORQ_SIM)

@@ -2,19 +2,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "torq/atomicfile.h"
 #include "torq/buf.h"
 #include "torq/cli.h"
 #include "torq/connect.h"
 #include "torq/credentials.h"
 #include "torq/exitcode.h"
 #include "torq/fleet.h"
+#include "torq/history.h"
 #include "torq/ratelimit.h"
 #include "torq/wrapper.h"
 #include "torq/reader.h"
 #include "torq/report.h"
+#include "torq/report_html.h"
 
 #include "torq/banned.h"
 
@@ -29,7 +35,94 @@ struct report_cmd {
 	struct connect_options co;
 	int json, csv;
 	const char *fleet;
+	const char *html;
+	const char *history;
 };
+
+/*
+ * Before anything is read: the directory --html FILE goes into must be
+ * one we can write, and FILE no directory, so that a run never ends
+ * without its page. Returns 0, or -1 after printing why.
+ */
+static int html_writable(const char *path)
+{
+	struct buf dir = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int ret = -1;
+
+	if (!*path || (slash && !slash[1])) {
+		cli_error("--html needs a file name, not '%s'", path);
+		goto out;
+	}
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		cli_error("cannot write the HTML report to '%s': it is a "
+			  "directory", path);
+		goto out;
+	}
+	if (!slash)
+		buf_addch(&dir, '.');
+	else
+		buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	if (access(dir.s, W_OK | X_OK)) {
+		cli_error("cannot write the HTML report to '%s': %s", path,
+			  strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	buf_release(&dir);
+	return ret;
+}
+
+/* The warnings of history_read, one line each. */
+static void print_warnings(const struct buf *warnings)
+{
+	const char *p, *nl;
+
+	for (p = warnings->s; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		cli_print(stderr, "torq-apply: warning: %.*s\n",
+			  (int)(nl - p), p);
+	}
+}
+
+/*
+ * What --history and --html write, once the figures are read: the page,
+ * then this run's snapshot. Returns 0, or -1 after printing why.
+ */
+static int write_files(const struct report_cmd *rc,
+		       const struct report_page *page,
+		       const struct timespec *now)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT, path = BUF_INIT;
+	json_t *snap = NULL;
+	int ret = -1;
+
+	if (rc->html) {
+		report_html(page, &out);
+		if (atomicfile_write(rc->html, out.s, out.len, 0644, 0,
+				     "HTML report", &err)) {
+			cli_error("%s", err.s);
+			goto out;
+		}
+	}
+	if (rc->history) {
+		snap = report_json(page->ws, page->nr, NULL);
+		if (history_write(rc->history, now->tv_sec, now->tv_nsec,
+				  snap, &path, &err)) {
+			cli_error("%s", err.s);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	json_decref(snap);
+	buf_release(&out);
+	buf_release(&err);
+	buf_release(&path);
+	return ret;
+}
 
 /*
  * --fleet: plan every client (reading only) to learn which workspaces
@@ -156,7 +249,11 @@ int cmd_report(int argc, const char **argv)
 	struct connection conn;
 	struct credentials key = { NULL, NULL, NULL, NULL };
 	struct model_workspace *ws = NULL;
-	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct buf err = BUF_INIT, out = BUF_INIT, warnings = BUF_INIT;
+	struct history past = HISTORY_INIT;
+	struct report_history change;
+	struct report_page page;
+	struct timespec now;
 	size_t nr = 0, i;
 	json_t *j = NULL, *drift = NULL;
 	char *text = NULL;
@@ -171,23 +268,31 @@ int cmd_report(int argc, const char **argv)
 		OPT_STRING_("fleet", 0, &rc.fleet, "FLEET",
 			    "only the fleet's workspaces, each with its drift "
 			    "from the template"),
+		OPT_STRING_("html", 0, &rc.html, "FILE",
+			    "also write the report as one self-contained HTML "
+			    "page (charts, sortable table)"),
+		OPT_STRING_("history", 0, &rc.history, "DIR",
+			    "keep a snapshot of each run in DIR; show changes "
+			    "since the last run and 30 days ago"),
 		CONNECT_OPTIONS(&rc.co),
 		OPT_END_(),
 	};
 
 	memset(&rc, 0, sizeof(rc));
 	memset(&conn, 0, sizeof(conn));
+	memset(&change, 0, sizeof(change));
 	r = parse_options(argc - 1, argv + 1, opts, &rc, &nargs, &err);
 	if (r == OPTIONS_HELP) {
 		buf_reset(&err);
-		options_usage("torq-apply report [--json|--csv] [options]",
+		options_usage("torq-apply report [--json|--csv] [--html FILE] "
+			      "[--history DIR] [options]",
 			      "List the organisation's workspaces with their "
 			      "billable and nested workflows,\nworkflow "
 			      "editors, case operators, self-hosted runners "
 			      "and owners, as Torq\nreports them in the "
 			      "workspace list, and their totals. Needs an "
-			      "organisation key.\nChanges nothing. Exit 0 on "
-			      "success, 1 on an error.",
+			      "organisation key.\nChanges nothing in Torq. "
+			      "Exit 0 on success, 1 on an error.",
 			      opts, &err);
 		fputs(err.s, stdout);
 		ret = EXIT_OK;
@@ -205,6 +310,15 @@ int cmd_report(int argc, const char **argv)
 	if (rc.json && rc.csv) {
 		cli_error("--json and --csv cannot be combined");
 		goto out;
+	}
+	if (rc.html && html_writable(rc.html))
+		goto out;
+	if (rc.history) {
+		if (history_read(&past, rc.history, &warnings, &err)) {
+			cli_error("%s", err.s);
+			goto out;
+		}
+		print_warnings(&warnings);
 	}
 	if (connect_trace_open(&rc.co, &err)) {
 		cli_error("%s", err.s);
@@ -227,17 +341,27 @@ int cmd_report(int argc, const char **argv)
 			  err.s);
 		goto out;
 	}
+	clock_gettime(CLOCK_REALTIME, &now);
 	if (rc.fleet && fleet_drift(&rc, ws, &nr, &drift))
 		goto out;
+	if (rc.history) {
+		history_change(history_at_or_before(&past, now.tv_sec,
+						    now.tv_nsec),
+			       ws, nr, &change.previous);
+		history_change(history_at_or_before(&past, now.tv_sec -
+						    HISTORY_MONTH_SECONDS,
+						    now.tv_nsec),
+			       ws, nr, &change.month);
+	}
 
 	if (rc.json) {
-		j = report_json(ws, nr);
+		j = report_json(ws, nr, rc.history ? &change : NULL);
 		if (drift)
 			json_object_set(j, "fleet", drift);
 		text = json_dumps(j, JSON_INDENT(2));
 		buf_addf(&out, "%s\n", text);
 	} else if (rc.csv) {
-		report_csv(ws, nr, &out);
+		report_csv(ws, nr, rc.history ? &change : NULL, &out);
 	} else {
 		report_text(ws, nr, &out);
 		if (drift)
@@ -247,6 +371,14 @@ int cmd_report(int argc, const char **argv)
 		cli_error("cannot write the report: %s", strerror(errno));
 		goto out;
 	}
+	page.ws = ws;
+	page.nr = nr;
+	page.taken = now.tv_sec;
+	page.change = rc.history ? &change : NULL;
+	page.past = rc.history ? &past : NULL;
+	page.drift = drift;
+	if (write_files(&rc, &page, &now))
+		goto out;
 	unknown = drift ? unjudged(drift) : 0;
 	if (unknown) {
 		cli_error("%zu of %zu clients could not be judged (drift "
@@ -262,6 +394,10 @@ out:
 	free(text);
 	json_decref(j);
 	json_decref(drift);
+	history_change_release(&change.previous);
+	history_change_release(&change.month);
+	history_release(&past);
+	buf_release(&warnings);
 	credentials_release(&key);
 	if (opened)
 		connect_close(&conn);

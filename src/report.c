@@ -43,6 +43,16 @@ static const char *const keys[COL_NR] = {
 	"case_operators", "runners", "owners",
 };
 
+const char *const report_figure_key[REPORT_FIGURES] = {
+	"billable_workflows", "nested_workflows", "editors",
+	"case_operators", "runners", "owners",
+};
+
+const char *const report_figure_label[REPORT_FIGURES] = {
+	"workflows", "nested", "editors", "case operators", "runners",
+	"owners",
+};
+
 /* a + b, held at LONG_MAX or LONG_MIN instead of overflowing. */
 static long add_sat(long a, long b)
 {
@@ -97,17 +107,45 @@ void report_totals(const struct model_workspace *ws, size_t nr,
 	out->owners = distinct_owners(ws, nr);
 }
 
+void report_figures(const struct model_workspace *w,
+		    long out[REPORT_FIGURES])
+{
+	out[REPORT_WORKFLOWS] = w->workflows_usage;
+	out[REPORT_NESTED] = w->nested_usage;
+	out[REPORT_EDITORS] = w->editors_usage;
+	out[REPORT_OPERATORS] = w->cases_operators_usage;
+	out[REPORT_RUNNERS] = w->runners_usage;
+	out[REPORT_OWNERS] = w->owners_nr > LONG_MAX ? LONG_MAX :
+		(long)w->owners_nr;
+}
+
+void report_total_figures(const struct report_totals *t,
+			  long out[REPORT_FIGURES])
+{
+	out[REPORT_WORKFLOWS] = t->workflows;
+	out[REPORT_NESTED] = t->nested;
+	out[REPORT_EDITORS] = t->editors;
+	out[REPORT_OPERATORS] = t->case_operators;
+	out[REPORT_RUNNERS] = t->runners;
+	out[REPORT_OWNERS] = t->owners > LONG_MAX ? LONG_MAX :
+		(long)t->owners;
+}
+
 /* The figures of a workspace or of the totals, in column order. */
 static void figures(const struct model_workspace *w,
 		    const struct report_totals *t, long out[COL_NR])
 {
+	long fig[REPORT_FIGURES];
+	size_t i;
+
+	if (w)
+		report_figures(w, fig);
+	else
+		report_total_figures(t, fig);
 	memset(out, 0, COL_NR * sizeof(*out));
-	out[COL_WORKFLOWS] = w ? w->workflows_usage : t->workflows;
-	out[COL_NESTED] = w ? w->nested_usage : t->nested;
-	out[COL_EDITORS] = w ? w->editors_usage : t->editors;
-	out[COL_OPERATORS] = w ? w->cases_operators_usage :
-		t->case_operators;
-	out[COL_RUNNERS] = w ? w->runners_usage : t->runners;
+	/* the columns of the figures, owners left out (shown as text) */
+	for (i = COL_WORKFLOWS; i < COL_OWNERS; i++)
+		out[i] = fig[i - COL_WORKFLOWS];
 }
 
 /* Text. */
@@ -253,6 +291,32 @@ static void add_csv_field(struct buf *out, const char *s)
 	buf_addch(out, '"');
 }
 
+/* The names of the changes' columns and fields, after a figure's key. */
+static const char *const since_suffix[2] = {
+	"_since_previous", "_since_30_days",
+};
+
+/* Row row's changes, as CSV columns: empty when unknown. */
+static void add_csv_changes(struct buf *out, const struct report_history *h,
+			    size_t row)
+{
+	const struct report_change *c;
+	size_t i, k;
+
+	for (k = 0; h && k < 2; k++) {
+		c = k ? &h->month : &h->previous;
+		for (i = 0; i < REPORT_FIGURES; i++) {
+			buf_addch(out, ',');
+			if (!c->since || !c->known[row])
+				continue;
+			if (c->delta[row][i])
+				buf_addf(out, "%+ld", c->delta[row][i]);
+			else
+				buf_addch(out, '0');
+		}
+	}
+}
+
 static void add_csv_row(struct buf *out, const char *name, const char *id,
 			const long fig[COL_NR], const char *owners)
 {
@@ -265,11 +329,10 @@ static void add_csv_row(struct buf *out, const char *name, const char *id,
 		buf_addf(out, ",%ld", fig[i]);
 	buf_addch(out, ',');
 	add_csv_field(out, owners);
-	buf_addstr(out, "\r\n");
 }
 
 void report_csv(const struct model_workspace *ws, size_t nr,
-		struct buf *out)
+		const struct report_history *h, struct buf *out)
 {
 	struct report_totals t;
 	struct buf owners = BUF_INIT;
@@ -280,6 +343,10 @@ void report_csv(const struct model_workspace *ws, size_t nr,
 	buf_addf(out, "%s,id", keys[COL_NAME]);
 	for (i = COL_WORKFLOWS; i < COL_NR; i++)
 		buf_addf(out, ",%s", keys[i]);
+	for (j = 0; h && j < 2; j++)
+		for (i = 0; i < REPORT_FIGURES; i++)
+			buf_addf(out, ",%s%s", report_figure_key[i],
+				 since_suffix[j]);
 	buf_addstr(out, "\r\n");
 	for (i = 0; i < nr; i++) {
 		buf_reset(&owners);
@@ -291,11 +358,15 @@ void report_csv(const struct model_workspace *ws, size_t nr,
 		}
 		figures(&ws[i], NULL, fig);
 		add_csv_row(out, ws[i].name, ws[i].id, fig, owners.s);
+		add_csv_changes(out, h, i);
+		buf_addstr(out, "\r\n");
 	}
 	buf_reset(&owners);
 	buf_addf(&owners, "%zu", t.owners);
 	figures(NULL, &t, fig);
 	add_csv_row(out, "total", NULL, fig, owners.s);
+	add_csv_changes(out, h, nr);
+	buf_addstr(out, "\r\n");
 	buf_release(&owners);
 }
 
@@ -309,7 +380,35 @@ static void set_figures(json_t *o, const long fig[COL_NR])
 		json_object_set_new(o, keys[i], json_integer(fig[i]));
 }
 
-json_t *report_json(const struct model_workspace *ws, size_t nr)
+/* Row row's changes into o: an object of the six figures, or null. */
+static void set_changes(json_t *o, const struct report_history *h,
+			size_t row)
+{
+	const struct report_change *c;
+	json_t *d;
+	size_t i, k;
+
+	for (k = 0; h && k < 2; k++) {
+		c = k ? &h->month : &h->previous;
+		d = json_null();
+		if (c->since && c->known[row]) {
+			d = json_object();
+			for (i = 0; i < REPORT_FIGURES; i++)
+				json_object_set_new(d, report_figure_key[i],
+					json_integer(c->delta[row][i]));
+		}
+		/* "since_previous", "since_30_days" */
+		json_object_set_new(o, since_suffix[k] + 1, d);
+	}
+}
+
+static json_t *time_or_null(const char *t)
+{
+	return t ? json_string(t) : json_null();
+}
+
+json_t *report_json(const struct model_workspace *ws, size_t nr,
+		    const struct report_history *h)
 {
 	json_t *doc = json_object(), *list = json_array(), *o, *owners;
 	struct report_totals t;
@@ -328,6 +427,7 @@ json_t *report_json(const struct model_workspace *ws, size_t nr)
 			json_array_append_new(owners,
 				utf8_json_string(ws[i].owners[j]));
 		json_object_set_new(o, "owners", owners);
+		set_changes(o, h, i);
 		json_array_append_new(list, o);
 	}
 	o = json_object();
@@ -335,11 +435,16 @@ json_t *report_json(const struct model_workspace *ws, size_t nr)
 	figures(NULL, &t, fig);
 	set_figures(o, fig);
 	json_object_set_new(o, "owners", json_integer((json_int_t)t.owners));
+	set_changes(o, h, nr);
 	json_object_set_new(doc, "format_version",
 			    json_integer(FORMAT_VERSION));
 	json_object_set_new(doc, "source", json_string("api"));
 	json_object_set_new(doc, "note", json_string(REPORT_NOTE));
 	json_object_set_new(doc, "workspaces", list);
 	json_object_set_new(doc, "totals", o);
+	if (h)
+		json_object_set_new(doc, "history", json_pack("{s:o, s:o}",
+			"previous", time_or_null(h->previous.since),
+			"30_days", time_or_null(h->month.since)));
 	return doc;
 }

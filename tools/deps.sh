@@ -5,7 +5,7 @@ set -eu
 pkgs="gcc make pkg-config libyaml-dev libjansson-dev libcurl4-openssl-dev
 libcmocka-dev libmicrohttpd-dev json-schema-test-suite python3
 python3-jsonschema python3-yaml valgrind clang libclang-rt-dev curl jq
-dpkg-dev lintian man-db groff-base bash-completion pass gnupg"
+dpkg-dev lintian man-db groff-base bash-completion pass gnupg chromium tidy"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then

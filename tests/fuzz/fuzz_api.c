@@ -947,8 +947,8 @@ static void phase_workspaces(void)
 			fprintf(stderr, "fuzz_api: %zu workspaces\n", nr);
 		report_totals(ws, nr, &t);
 		report_text(ws, nr, &out);
-		report_csv(ws, nr, &out);
-		json_decref(report_json(ws, nr));
+		report_csv(ws, nr, NULL, &out);
+		json_decref(report_json(ws, nr, NULL));
 		for (i = 0; i < nr; i++)
 			model_workspace_release(&ws[i]);
 		free(ws);

@@ -338,17 +338,23 @@ def check_text(c, text, exp, tot):
             "no footnote")
 
 
-def main():
-    tool, sim_bin = (os.path.abspath(a) for a in sys.argv[1:3])
+def start_sim(sim_bin):
+    """torq-sim on a free loopback port: the process, and a Sim or None."""
     proc = subprocess.Popen([sim_bin, "--port", "0", "--rate-limit", "0"],
                             stdout=subprocess.PIPE, text=True)
+    m = re.search(r"http://127\.0\.0\.1:[0-9]+", proc.stdout.readline())
+    if not m:
+        print("cannot start torq-sim", file=sys.stderr)
+    return proc, Sim(m.group(0)) if m else None
+
+
+def main():
+    tool, sim_bin = (os.path.abspath(a) for a in sys.argv[1:3])
+    proc, sim = start_sim(sim_bin)
     c = Checks()
     try:
-        m = re.search(r"http://127\.0\.0\.1:[0-9]+", proc.stdout.readline())
-        if not m:
-            print("cannot start torq-sim", file=sys.stderr)
+        if not sim:
             return 1
-        sim = Sim(m.group(0))
         secrets = populate(sim)
         listed = []
         page = ""

@@ -193,7 +193,7 @@ static void test_report_csv_example(void **state)
 
 	(void)state;
 	example(ws);
-	report_csv(ws, 3, &out);
+	report_csv(ws, 3, NULL, &out);
 	assert_string_equal(out.s,
 		"name,id,billable_workflows,nested_workflows,editors,"
 		"case_operators,runners,owners\r\n"
@@ -221,7 +221,7 @@ static void test_report_csv_quoting(void **state)
 	set(&ws[2], "two\nlines\r\n", "3", (const long[5]){ 0, 0, 0, 0, 0 },
 	    NULL);
 	set(&ws[3], NULL, NULL, (const long[5]){ 0, 0, 0, 0, 0 }, NULL);
-	report_csv(ws, 4, &out);
+	report_csv(ws, 4, NULL, &out);
 	assert_string_equal(out.s,
 		"name,id,billable_workflows,nested_workflows,editors,"
 		"case_operators,runners,owners\r\n"
@@ -239,7 +239,7 @@ static void test_report_csv_empty(void **state)
 	struct buf out = BUF_INIT;
 
 	(void)state;
-	report_csv(NULL, 0, &out);
+	report_csv(NULL, 0, NULL, &out);
 	assert_string_equal(out.s,
 		"name,id,billable_workflows,nested_workflows,editors,"
 		"case_operators,runners,owners\r\n"
@@ -269,7 +269,7 @@ static void test_report_json_shape(void **state)
 
 	(void)state;
 	example(ws);
-	j = report_json(ws, 3);
+	j = report_json(ws, 3, NULL);
 	assert_int_equal(json_object_size(j), 5);
 	assert_int_equal(num(j, "format_version"), 1);
 	assert_string_equal(json_string_value(json_object_get(j, "source")),
@@ -323,7 +323,7 @@ static void test_report_json_exact(void **state)
 
 	(void)state;
 	set(&ws[0], "A", "a", (const long[5]){ 1, 2, 3, 4, 5 }, o);
-	j = report_json(ws, 1);
+	j = report_json(ws, 1, NULL);
 	s = json_dumps(j, JSON_COMPACT);
 	assert_string_equal(s,
 		"{\"format_version\":1,\"source\":\"api\",\"note\":\""
@@ -346,7 +346,7 @@ static void test_report_json_empty_and_not_utf8(void **state)
 	json_t *j, *w;
 
 	(void)state;
-	j = report_json(NULL, 0);
+	j = report_json(NULL, 0, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "workspaces")), 0);
 	assert_int_equal(num(json_object_get(j, "totals"), "workspaces"), 0);
 	assert_int_equal(num(json_object_get(j, "totals"), "owners"), 0);
@@ -354,7 +354,7 @@ static void test_report_json_empty_and_not_utf8(void **state)
 	json_decref(j);
 
 	set(&ws[0], "bad\xff", NULL, (const long[5]){ 0, 0, 0, 0, 0 }, o);
-	j = report_json(ws, 1);
+	j = report_json(ws, 1, NULL);
 	w = json_array_get(json_object_get(j, "workspaces"), 0);
 	assert_string_equal(json_string_value(json_object_get(w, "name")),
 			    "bad\xef\xbf\xbd");
@@ -401,6 +401,56 @@ static void test_report_totals(void **state)
 	assert_int_equal(t.runners, 0);
 }
 
+/*
+ * With history: twelve columns after the old ones, a signed change or
+ * empty; in JSON, since_previous and since_30_days, objects or null.
+ */
+static void test_report_history_columns(void **state)
+{
+	struct model_workspace ws[3];
+	struct report_history h;
+	int known[4] = { 1, 0, 1, 1 };
+	long delta[4][REPORT_FIGURES] = {
+		{ 2, 0, -1, 0, 0, 1 }, { 0 }, { 0 }, { 2, 0, -1, 0, 0, 0 },
+	};
+	struct buf out = BUF_INIT;
+	json_t *j, *o;
+
+	(void)state;
+	example(ws);
+	memset(&h, 0, sizeof(h));
+	h.previous.since = "2026-11-04T09:00:00Z";
+	h.previous.known = known;
+	h.previous.delta = delta;
+	report_csv(ws, 3, &h, &out);
+	assert_non_null(strstr(out.s, ",owners,billable_workflows_since_"
+			       "previous,nested_workflows_since_previous,"));
+	assert_non_null(strstr(out.s, ",owners_since_30_days\r\n"));
+	assert_non_null(strstr(out.s, "owner@example.com,+2,0,-1,0,0,+1"
+			       ",,,,,,\r\n"));
+	assert_non_null(strstr(out.s, "\r\nGlobex,id-globex,0,0,0,0,0,"
+			       ",,,,,,,,,,,,\r\n"));
+	assert_non_null(strstr(out.s, "\r\ntotal,,14,4,7,3,11,2,+2,0,-1,0,"
+			       "0,0,,,,,,\r\n"));
+	j = report_json(ws, 3, &h);
+	o = json_object_get(json_array_get(json_object_get(j, "workspaces"),
+					   0), "since_previous");
+	assert_int_equal(json_integer_value(json_object_get(o, "editors")),
+			 -1);
+	assert_int_equal(json_integer_value(json_object_get(o, "owners")), 1);
+	assert_true(json_is_null(json_object_get(json_array_get(
+		json_object_get(j, "workspaces"), 1), "since_previous")));
+	assert_true(json_is_null(json_object_get(json_object_get(j, "totals"),
+						 "since_30_days")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		j, "history"), "previous")), "2026-11-04T09:00:00Z");
+	assert_true(json_is_null(json_object_get(json_object_get(j,
+		"history"), "30_days")));
+	json_decref(j);
+	buf_release(&out);
+	release(ws, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_report_json_exact),
 		cmocka_unit_test(test_report_json_empty_and_not_utf8),
 		cmocka_unit_test(test_report_totals),
+		cmocka_unit_test(test_report_history_columns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
