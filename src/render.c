@@ -599,26 +599,6 @@ static void add_md_code(struct buf *out, const char *s)
 	buf_release(&clean);
 }
 
-/* Text inside HTML (a <summary>): what could make a tag is an entity. */
-static void add_html_text(struct buf *out, const char *s)
-{
-	struct buf clean = BUF_INIT;
-	const char *c;
-
-	utf8_add_clean(&clean, s);
-	for (c = clean.s; *c; c++) {
-		if (*c == '&')
-			buf_addstr(out, "&amp;");
-		else if (*c == '<')
-			buf_addstr(out, "&lt;");
-		else if (*c == '>')
-			buf_addstr(out, "&gt;");
-		else
-			buf_addch(out, *c);
-	}
-	buf_release(&clean);
-}
-
 /* Room the workflows' diffs may take in a comment (GitHub's is 65536). */
 #define MD_DIFF_BUDGET 40000
 
@@ -643,7 +623,7 @@ static void add_md_diffs(struct buf *out, const struct plan *p)
 		buf_addf(&title, "workflow '%s': ", s->identity);
 		add_diff_summary(&title, s);
 		buf_addstr(out, "\n<details><summary>");
-		add_html_text(out, title.s);
+		utf8_add_html(out, title.s);
 		buf_addstr(out, "</summary>\n\n");
 		if (used + body.len > MD_DIFF_BUDGET) {
 			buf_addstr(out, "The diff is left out: the comment "

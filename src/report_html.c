@@ -123,32 +123,7 @@ static const char script[] =
 
 void report_html_escape(struct buf *out, const char *s)
 {
-	struct buf clean = BUF_INIT;
-	const char *p;
-
-	utf8_add_clean(&clean, s ? s : "");
-	for (p = clean.s; *p; p++) {
-		switch (*p) {
-		case '&':
-			buf_addstr(out, "&amp;");
-			break;
-		case '<':
-			buf_addstr(out, "&lt;");
-			break;
-		case '>':
-			buf_addstr(out, "&gt;");
-			break;
-		case '"':
-			buf_addstr(out, "&quot;");
-			break;
-		case '\'':
-			buf_addstr(out, "&#39;");
-			break;
-		default:
-			buf_addch(out, *p);
-		}
-	}
-	buf_release(&clean);
+	utf8_add_html(out, s);
 }
 
 /* A workspace's name as text, "(no name)" when the API gave none. */

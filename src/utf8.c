@@ -119,3 +119,33 @@ out:
 	buf_release(&fixed);
 	return j;
 }
+
+void utf8_add_html(struct buf *out, const char *s)
+{
+	struct buf clean = BUF_INIT;
+	const char *p;
+
+	utf8_add_clean(&clean, s ? s : "");
+	for (p = clean.s; *p; p++) {
+		switch (*p) {
+		case '&':
+			buf_addstr(out, "&amp;");
+			break;
+		case '<':
+			buf_addstr(out, "&lt;");
+			break;
+		case '>':
+			buf_addstr(out, "&gt;");
+			break;
+		case '"':
+			buf_addstr(out, "&quot;");
+			break;
+		case '\'':
+			buf_addstr(out, "&#39;");
+			break;
+		default:
+			buf_addch(out, *p);
+		}
+	}
+	buf_release(&clean);
+}

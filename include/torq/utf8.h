@@ -55,6 +55,13 @@ void utf8_add_clean(struct buf *out, const char *s);
 void utf8_add_clean_lines(struct buf *out, const char *s);
 
 /*
+ * s (NULL: nothing) cleaned as utf8_add_clean() does, then as HTML text
+ * or an attribute's value: & < > " ' become entities, so a name can make
+ * no tag and leave no attribute.
+ */
+void utf8_add_html(struct buf *out, const char *s);
+
+/*
  * A JSON string of s (a new reference), or JSON null for NULL. jansson
  * refuses bytes that are not UTF-8 (json_string returns NULL, and a key
  * set to it would silently go missing), so each such byte becomes U+FFFD.

@@ -1074,7 +1074,7 @@ static void test_render_workflow_diff_markdown(void **state)
 	assert_non_null(strstr(out.s, "      diff: steps: 1 changed (a) "
 			       "(below)\n"));
 	assert_non_null(strstr(out.s,
-		"<details><summary>workflow '&lt;b&gt;F&lt;/b&gt; &amp; co': "
+		"<details><summary>workflow &#39;&lt;b&gt;F&lt;/b&gt; &amp; co&#39;: "
 		"steps: 1 changed (a)</summary>\n"
 		"\n"
 		"`````diff\n"
