@@ -990,6 +990,10 @@ class Soak:
         torq-sim has answered that many of its requests (and the new
         workspace's key file exists)."""
         cmd = [self.tool] + args + ["--credentials", "secrets/org.json"]
+        # the soak deletes and demotes freely (the safety brake, Owners
+        # included, has its own tests)
+        if args and args[0] in ("plan", "apply", "fleet"):
+            cmd.append("--allow-destroy")
         base = self.requests_total() if kill_at is not None else 0
         p = subprocess.Popen(cmd, cwd=self.work, env=self.run_env(),
                              stdin=subprocess.DEVNULL,
