@@ -131,20 +131,12 @@ static int tag_step(enum plan_step_kind k)
 /* Lines of a workflow's diff, under its summary line. */
 #define DIFF_INDENT 8
 
-/*
- * "steps: 1 changed (notify)", cleaned; for an import, "all new; steps: 2
- * added (a, b)" (every top-level key is new: no news).
- */
+/* "steps: 1 changed (notify)" (wfdiff.h), cleaned. */
 static void add_diff_summary(struct buf *out, const struct plan_step *s)
 {
 	struct buf raw = BUF_INIT;
-	struct wfdiff steps_only = *s->diff;
 
-	if (s->kind == STEP_IMPORT_WORKFLOW) {
-		buf_addstr(&raw, "all new; ");
-		steps_only.top_changed_nr = 0;
-	}
-	wfdiff_summary_text(&steps_only, &raw);
+	wfdiff_summary_text(s->diff, &raw);
 	utf8_add_clean(out, raw.s);
 	buf_release(&raw);
 }

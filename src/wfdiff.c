@@ -1140,20 +1140,24 @@ static void summary_list(struct buf *out, const char *what, char **names,
 
 void wfdiff_summary_text(const struct wfdiff *d, struct buf *out)
 {
-	int first = 1;
-	size_t i;
+	/* an import: every top-level key is new, no news to list */
+	int first = 1, fresh = d->old_text && !*d->old_text &&
+		d->new_text && *d->new_text;
+	size_t i, top = fresh ? 0 : d->top_changed_nr;
 
+	if (fresh)
+		buf_addstr(out, "all new; ");
 	if (d->added_nr || d->removed_nr || d->changed_nr || d->moved_nr)
 		buf_addstr(out, "steps: ");
 	summary_list(out, "added", d->added, d->added_nr, &first);
 	summary_list(out, "removed", d->removed, d->removed_nr, &first);
 	summary_list(out, "changed", d->changed, d->changed_nr, &first);
 	summary_list(out, "moved", d->moved, d->moved_nr, &first);
-	for (i = 0; i < d->top_changed_nr; i++)
+	for (i = 0; i < top; i++)
 		buf_addf(out, "%s%s", i ? ", " : first ? "" : "; ",
 			 *d->top_changed[i] ? d->top_changed[i] :
 			 "the whole text");
-	if (d->top_changed_nr)
+	if (top)
 		buf_addstr(out, " changed");
 	else if (first && (d->lines_nr || d->cut))
 		buf_addstr(out, "steps changed");

@@ -173,9 +173,10 @@ json_t *wfdiff_json(const struct wfdiff *d);
 
 /*
  * Append one line without newline: "steps: 1 added (x), 1 changed
- * (notify); trigger changed"; "steps changed" when only the diff shows
- * it (items of "steps" that are not mappings); or "no change". Lists of
- * more than five names end "and N more".
+ * (notify); trigger changed"; for an import (no old text) "all new; "
+ * and the steps, not the top-level keys; "steps changed" when only the
+ * diff shows it (items of "steps" that are not mappings); or "no
+ * change". Lists of more than five names end "and N more".
  */
 void wfdiff_summary_text(const struct wfdiff *d, struct buf *out);
 

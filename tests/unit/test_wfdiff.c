@@ -377,7 +377,8 @@ static void test_wfdiff_import_and_delete(void **state)
 	compute(NULL, "steps: [{id: a}, {id: b}, {id: c}, {id: d}, {id: e}, "
 		"{id: f}, {id: g}]\n", NULL, &d);
 	wfdiff_summary_text(&d, &out);
-	assert_string_equal(out.s, "steps: 7 added (a, b, c, d, e and 2 more)");
+	assert_string_equal(out.s, "all new; steps: 7 added (a, b, c, d, e and "
+			    "2 more)");
 	assert_false(wfdiff_empty(&d));
 	buf_release(&out);
 	wfdiff_release(&d);
