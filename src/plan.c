@@ -1530,21 +1530,15 @@ static void object_key(struct buf *key, enum plan_resource r,
 		buf_addstr(key, identity ? identity : "");
 }
 
-/* Whether a --target names desired object i of kind r (its identity). */
+/* Whether a --target names a desired object (a workflow: wf, by name or tag). */
 static int desired_targeted(const struct ctx *c, enum plan_resource r,
 			    const char *identity,
 			    const struct model_workflow *wf)
 {
 	const struct plan_input *in = c->in;
-	size_t i, j;
 
-	if (target_names(in->targets, in->targets_nr, r, identity))
-		return 1;
-	for (i = 0; wf && i < in->targets_nr; i++)
-		for (j = 0; in->targets[i].tag && j < wf->tags_nr; j++)
-			if (!strcmp(wf->tags[j], in->targets[i].name))
-				return 1;
-	return 0;
+	return wf ? target_names_workflow(in->targets, in->targets_nr, wf) :
+		target_names(in->targets, in->targets_nr, r, identity);
 }
 
 /*

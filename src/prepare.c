@@ -281,6 +281,19 @@ static const char **source_names(const struct model *m, size_t *nr)
 	return names;
 }
 
+/* The key that reads the target: its own, or the organisation's. */
+static const struct credentials *target_key(const struct prepared *sd)
+{
+	return sd->have_target ? &sd->target_key : &sd->org_key;
+}
+
+static struct session *target_session(struct prepared *sd)
+{
+	const struct credentials *k = target_key(sd);
+
+	return client_session(sd->conn.client, k->client_id, k->client_secret);
+}
+
 /* reader.h's known(): a revision whose digest state.json recorded. */
 static int known_revision(void *ctx, const char *name, const char *revision)
 {
@@ -296,13 +309,11 @@ static int read_live(const struct model *d, struct prepared *sd,
 	struct reader_options o = { 0 };
 	const char **names = NULL;
 	struct session *s;
-	const struct credentials *k;
 	int ret = -1;
 
 	if (sd->live_exists < 0)
 		return 0;
-	k = sd->have_target ? &sd->target_key : &sd->org_key;
-	s = client_session(sd->conn.client, k->client_id, k->client_secret);
+	s = target_session(sd);
 	names = workflow_names(d);
 	o.kinds = d->kinds | MODEL_ROLES;
 	o.contents = names;
@@ -334,8 +345,7 @@ static int check_key_reads(const struct prepare_options *po,
 			   const struct model *d, struct prepared *sd,
 			   struct buf *err)
 {
-	const struct credentials *k = sd->have_target ? &sd->target_key :
-		&sd->org_key;
+	const struct credentials *k = target_key(sd);
 	const char *path = sd->have_target ? sd->target_path :
 		po->co->credentials ? po->co->credentials : "TORQ_CLIENT_ID";
 	const char *name = d->workspace.name ? d->workspace.name : "";
@@ -352,7 +362,7 @@ static int check_key_reads(const struct prepare_options *po,
 	if (sd->live_exists <= 0 || k->workspace_name || po->key_checked)
 		return 0;
 	model_init(&extra);
-	s = client_session(sd->conn.client, k->client_id, k->client_secret);
+	s = target_session(sd);
 	if (reader_workspaces(sd->conn.client, s, &all, &nr, &why)) {
 		diag_add(&sd->diags, DIAG_WARNING, NULL, NULL, "cannot check "
 			 "that the key in '%s' is workspace '%s''s (the "
@@ -597,7 +607,6 @@ static int read_changed(const struct model *d, struct prepared *sd,
 	const char **names = xcalloc(d->workflows_nr + 1, sizeof(*names));
 	json_t *live = json_object();
 	const struct model_workflow *l;
-	const struct credentials *k;
 	json_t *at;
 	size_t i, nr = 0;
 	int ret = 0;
@@ -616,11 +625,7 @@ static int read_changed(const struct model *d, struct prepared *sd,
 			names[nr++] = d->workflows[i].name;
 	}
 	if (nr) {
-		k = sd->have_target ? &sd->target_key : &sd->org_key;
-		ret = reader_contents(sd->conn.client,
-				      client_session(sd->conn.client,
-						     k->client_id,
-						     k->client_secret),
+		ret = reader_contents(sd->conn.client, target_session(sd),
 				      &sd->live, names, nr, err);
 		if (ret)
 			buf_addf(err, "\n(reading the YAML of workspace '%s''s"

@@ -154,6 +154,19 @@ int target_names(const struct target *t, size_t nr, enum plan_resource r,
 	return 0;
 }
 
+int target_names_workflow(const struct target *t, size_t nr,
+			  const struct model_workflow *w)
+{
+	size_t i;
+
+	if (target_names(t, nr, RES_WORKFLOW, w->name))
+		return 1;
+	for (i = 0; i < nr; i++)
+		if (t[i].tag && has_tag(w, t[i].name))
+			return 1;
+	return 0;
+}
+
 int target_names_step(const struct target *t, size_t nr,
 		      const struct plan_step *s)
 {

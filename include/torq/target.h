@@ -59,6 +59,10 @@ int target_names_step(const struct target *t, size_t nr,
 int target_names(const struct target *t, size_t nr, enum plan_resource r,
 		 const char *identity);
 
+/* Whether a target names workflow w: by its name, or by one of its tags. */
+int target_names_workflow(const struct target *t, size_t nr,
+			  const struct model_workflow *w);
+
 /*
  * Which steps of p a targeted plan keeps: those target_names_step()
  * names and, transitively, the steps they depend on. keep gets
