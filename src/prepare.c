@@ -827,7 +827,8 @@ static struct secretcmd_cache *secret_cache(const struct prepare_options *o,
  * set the secrets they make up. Each command that failed is an error at
  * the first place that names it. Returns 0, or -1 when one failed.
  */
-static int finish_secrets(struct prepared *sd, struct secretcmd_batch **b)
+static int finish_secrets(struct prepared *sd, struct secretcmd_batch **b,
+			  int verbose)
 {
 	struct buf why = BUF_INIT;
 	size_t i;
@@ -847,7 +848,7 @@ static int finish_secrets(struct prepared *sd, struct secretcmd_batch **b)
 			secretcmd_describe(c->res, c->words.v[0], &why);
 		diag_add(&sd->diags, DIAG_ERROR, &c->mark, c->where,
 			 "secret command failed: %s; nothing was changed%s",
-			 why.s, c->res && c->res->err.len ?
+			 why.s, c->res && c->res->err.len && !verbose ?
 			 " (-v shows what it said)" : "");
 		ret = -1;
 	}
@@ -964,7 +965,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	    fill_contents(&sd->desired, sd, err) ||
 	    read_changed(&sd->desired, sd, err))
 		goto out;
-	if (finish_secrets(sd, &secrets)) {
+	if (finish_secrets(sd, &secrets, o->co && o->co->verbose)) {
 		ret = -4;
 		goto out;
 	}
@@ -998,7 +999,7 @@ int prepare_plan(const struct prepare_options *o, struct prepared *sd,
 	ret = 0;
 out:
 	/* a read that failed: what the commands said is told too */
-	finish_secrets(sd, &secrets);
+	finish_secrets(sd, &secrets, o->co && o->co->verbose);
 	buf_release(&dir);
 	return ret;
 }

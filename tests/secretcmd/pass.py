@@ -15,7 +15,9 @@ fleet apply, all verbose, some with --trace. Checked:
   - validate ran no command; every other run ran the shared command once,
     however many clients and reads (the fleet's three clients included);
   - -v names the program found in PATH and shows what the command said
-    on stderr, its secret hidden.
+    on stderr, its secret hidden;
+  - a command that fails is named with its exit status; without -v the
+    error offers -v, with -v it shows what the command said instead.
 pass and gpg missing is a failure (`make deps` installs them).
 
 usage: pass.py TORQ_APPLY TORQ_SIM
@@ -181,6 +183,34 @@ def main():
                         "(sensitive)" not in err:
                     failures.append("'%s' -v does not show what the "
                                     "command said, hidden" % line)
+
+        # a command that fails: its words, not its output; what it said
+        # is offered by -v, and shown (not offered again) with it
+        bad = os.path.join(tools, "failing-token")
+        with open(bad, "w") as f:
+            f.write("#!/bin/sh\necho 'vault: permission denied' >&2\n"
+                    "exit 3\n")
+        os.chmod(bad, 0o755)
+        with open(os.path.join(work, one)) as f:
+            text = f.read()
+        with open(os.path.join(work, "manifests", "examples",
+                               "failing.yaml"), "w") as f:
+            f.write(text.replace("${secret:cmd:shared-token}",
+                                 "${secret:cmd:failing-token}"))
+        for verbose in ("", " -v"):
+            p = subprocess.run(
+                ["/bin/sh", "-c", "exec %s plan manifests/examples/"
+                 "failing.yaml%s" % (tool, verbose)], cwd=work, env=env,
+                capture_output=True, stdin=subprocess.DEVNULL, timeout=300)
+            err = p.stderr.decode()
+            hint = "(-v shows what it said)" in err
+            said = "'failing-token' said: vault: permission denied" in err
+            if p.returncode != 1 or "exited with status 3" not in err or \
+                    hint == bool(verbose) or said != bool(verbose):
+                failures.append("a failing command, plan%s: exit %d, "
+                                "hint %s, said %s:\n%s" % (
+                                    verbose, p.returncode, hint, said,
+                                    err[-2000:]))
 
         state = sim_state(base)
         # acme's workspace is single-workspace.yaml's: the fleet, whose
