@@ -1549,7 +1549,7 @@ static int desired_targeted(const struct ctx *c, enum plan_resource r,
 static size_t count_unchanged(const struct ctx *c, json_t *objs)
 {
 	const struct model *d = c->in->desired;
-	struct buf key = BUF_INIT;
+	struct buf key = BUF_INIT, pair = BUF_INIT;
 	size_t i, n = 0;
 
 #define UNCHANGED(kind, res, list, ident, wf) \
@@ -1570,8 +1570,7 @@ static size_t count_unchanged(const struct ctx *c, json_t *objs)
 #undef UNCHANGED
 	for (i = 0; (d->kinds & MODEL_CLAIM_MAPPINGS) &&
 	     i < d->claim_mappings_nr; i++) {
-		struct buf pair = BUF_INIT;
-
+		buf_reset(&pair);
 		buf_addf(&pair, "%s=%s", d->claim_mappings[i].claim,
 			 d->claim_mappings[i].value);
 		object_key(&key, RES_CLAIM_MAPPING, pair.s);
@@ -1579,9 +1578,9 @@ static size_t count_unchanged(const struct ctx *c, json_t *objs)
 		     desired_targeted(c, RES_CLAIM_MAPPING, pair.s, NULL)) &&
 		    !json_object_get(objs, key.s))
 			n++;
-		buf_release(&pair);
 	}
 	buf_release(&key);
+	buf_release(&pair);
 	return n;
 }
 
