@@ -37,6 +37,7 @@ struct report_cmd {
 	const char *fleet;
 	const char *html;
 	const char *history;
+	double secret_timeout;		/* --secret-timeout, 0: default */
 };
 
 /*
@@ -154,6 +155,7 @@ static int fleet_drift(struct report_cmd *rc, struct model_workspace *ws,
 	memset(&o, 0, sizeof(o));
 	o.co = &rc->co;
 	o.parallel = FLEET_DEFAULT_PARALLEL;
+	o.secret_timeout = rc->secret_timeout;
 	/* drift is judged, never applied: no brake */
 	o.max_destroy = -1;
 	o.allow_destroy = 1;
@@ -268,6 +270,7 @@ int cmd_report(int argc, const char **argv)
 		OPT_STRING_("fleet", 0, &rc.fleet, "FLEET",
 			    "only the fleet's workspaces, each with its drift "
 			    "from the template"),
+		CLI_SECRET_TIMEOUT_OPTION(&rc.secret_timeout),
 		OPT_STRING_("html", 0, &rc.html, "FILE",
 			    "also write the report as one self-contained HTML "
 			    "page (charts, sortable table)"),
